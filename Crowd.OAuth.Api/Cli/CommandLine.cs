@@ -1,0 +1,67 @@
+using Crowd.OAuth.Api.Hosting;
+using Crowd.OAuth.Data;
+using Npgsql;
+
+namespace Crowd.OAuth.Api.Cli;
+
+/// <summary>
+/// The operators' command line: <c>dotnet Crowd.OAuth.Api.dll &lt;command&gt; …</c>, or <c>scripts/crowd-oauth &lt;command&gt; …</c>.
+/// It reads the same settings as the server and uses the same Core services as the REST API.
+/// </summary>
+public static class CommandLine
+{
+    private static readonly Dictionary<string, Func<IServiceProvider, string[], TextReader, TextWriter, Task<int>>> Commands = new()
+    {
+        ["dev-seed"] = DevSeed.RunAsync,
+    };
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && (Commands.ContainsKey(args[0]) || args[0] is "help" or "--help");
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args[0] is "help" or "--help")
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+        var configuration = new ConfigurationManager();
+        configuration.AddJsonFile("appsettings.json", optional: true);
+        configuration.AddCrowdConfiguration(args);
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
+            .AddCrowdOAuthCore()
+            .BuildServiceProvider();
+        try
+        {
+            var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+            if (SchemaVersion.Describe(await SchemaVersion.GetAppliedAsync(dataSource, CancellationToken.None)) is { } problem)
+            {
+                throw new StartupException(problem);
+            }
+            var rest = args.Skip(1).Where(a => !a.StartsWith("-D", StringComparison.Ordinal)).ToArray();
+            return await Commands[args[0]](services, rest, Console.In, Console.Out);
+        }
+        catch (StartupException e)
+        {
+            Console.Error.WriteLine($"crowd-oauth: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (Database.IsUnavailable(e) || e is NpgsqlException)
+        {
+            Console.Error.WriteLine($"crowd-oauth: the database does not answer ({e.Message.Split('\n')[0]})");
+            return 3;
+        }
+        finally
+        {
+            await services.DisposeAsync();
+        }
+    }
+
+    public const string Usage = """
+        usage: crowd-oauth <command> [arguments]
+
+          dev-seed <credentials-file>     create the development administrator and client if absent
+                                          (the run command calls this; credentials kept in the file)
+        """;
+}

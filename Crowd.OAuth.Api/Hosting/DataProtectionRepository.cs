@@ -1,0 +1,13 @@
+using System.Xml.Linq;
+using Crowd.OAuth.Data.Stores;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+
+namespace Crowd.OAuth.Api.Hosting;
+
+/// <summary>The Data Protection key ring in PostgreSQL, so every node reads every node's cookies and anti-forgery tokens.</summary>
+public sealed class PostgresXmlRepository(DataProtectionKeyStore store) : IXmlRepository
+{
+    public IReadOnlyCollection<XElement> GetAllElements() => store.GetAll().Select(XElement.Parse).ToList();
+
+    public void StoreElement(XElement element, string friendlyName) => store.Store(friendlyName, element.ToString(SaveOptions.DisableFormatting));
+}
