@@ -18,7 +18,9 @@ public static class Server
         });
 
         var app = builder.Build();
+        app.UseCrowdErrorHandling();
         app.MapHealthEndpoints();
+        // Endpoint families, one Map…Endpoints each:
         return app;
     }
 

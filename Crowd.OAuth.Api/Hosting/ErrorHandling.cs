@@ -1,0 +1,72 @@
+using System.Net;
+using Crowd.OAuth.Core.Protocol;
+using Crowd.OAuth.Data;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Crowd.OAuth.Api.Hosting;
+
+/// <summary>
+/// The last line of defence: an unexpected exception becomes a bare <c>server_error</c> (500), or
+/// <c>temporarily_unavailable</c> (503, <c>Retry-After</c>) when the database cannot be reached. It
+/// is logged (type and message only: exception messages here never carry request values).
+/// </summary>
+public static class ErrorHandling
+{
+    public static IApplicationBuilder UseCrowdErrorHandling(this IApplicationBuilder app) =>
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            SuppressDiagnosticsCallback = _ => true,
+            ExceptionHandler = HandleAsync,
+        });
+
+    private static async Task HandleAsync(HttpContext context)
+    {
+        var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Crowd.OAuth.Errors");
+        var unavailable = exception is not null && (Database.IsUnavailable(exception) || exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested);
+        if (unavailable)
+        {
+            logger.LogWarning("Database unavailable while serving {Path}: {Type}", context.Request.Path.Value, exception!.GetType().Name);
+        }
+        else
+        {
+            logger.LogError("Unexpected failure while serving {Path}: {Type}: {Message}", context.Request.Path.Value, exception?.GetType().Name, exception?.Message);
+        }
+
+        var error = unavailable
+            ? OAuthError.TemporarilyUnavailable("the service is temporarily unavailable, try again shortly")
+            : OAuthError.ServerError("the server could not complete the request");
+        var status = unavailable ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.InternalServerError;
+        await WriteErrorAsync(context, status, error);
+    }
+
+    /// <summary>JSON for the REST API, a small HTML page for people.</summary>
+    public static async Task WriteErrorAsync(HttpContext context, HttpStatusCode status, OAuthError error)
+    {
+        var response = context.Response;
+        if (response.HasStarted) return;
+        response.Clear();
+        response.StatusCode = (int)status;
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+        if (status == HttpStatusCode.ServiceUnavailable) response.Headers.RetryAfter = "5";
+        if (context.Request.Path.StartsWithSegments("/rest") || context.Request.Path.StartsWithSegments("/.well-known"))
+        {
+            await response.WriteAsJsonAsync(new Dictionary<string, string>
+            {
+                [Parameters.Error] = error.Code,
+                [Parameters.ErrorDescription] = error.Description,
+            });
+            return;
+        }
+        response.ContentType = "text/html; charset=utf-8";
+        response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; frame-ancestors 'none'";
+        response.Headers.XFrameOptions = "DENY";
+        var title = status == HttpStatusCode.ServiceUnavailable ? "Temporarily unavailable" : "Something went wrong";
+        await response.WriteAsync($"""
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+            <link rel="stylesheet" href="/static/site.css"></head>
+            <body><main class="card"><h1>{title}</h1><p>{WebUtility.HtmlEncode(error.Description)}.</p><p>Please try again in a moment.</p></main></body></html>
+            """);
+    }
+}
