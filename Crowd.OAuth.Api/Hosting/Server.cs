@@ -1,3 +1,5 @@
+using Crowd.OAuth.Api.Resources;
+using Crowd.OAuth.Api.Tokens;
 using Crowd.OAuth.Core.Settings;
 using Crowd.OAuth.Data;
 using Npgsql;
@@ -18,9 +20,12 @@ public static class Server
         });
 
         var app = builder.Build();
+        app.UseSecretSafeRequestLogging();
         app.UseCrowdErrorHandling();
         app.MapHealthEndpoints();
         // Endpoint families, one Map…Endpoints each:
+        app.MapTokenEndpoints();
+        app.MapProtectedApiEndpoints();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Crowd.OAuth.Api.Tokens;
 using Crowd.OAuth.Core.Auditing;
 using Crowd.OAuth.Core.Directory;
 using Crowd.OAuth.Core.Grants;
@@ -56,6 +57,7 @@ public static class ServiceRegistration
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<TokenCodec>();
         services.AddSingleton<AuthorizationCodeIssuer>();
+        services.AddTokens();
         return services;
     }
 
@@ -63,6 +65,7 @@ public static class ServiceRegistration
     public static IServiceCollection AddCrowdOAuthServer(this IServiceCollection services)
     {
         services.AddCrowdOAuthCore();
+        services.AddSecretSafeRequestLogging();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
         // Data Protection keys in PostgreSQL under a fixed application name: any node reads any node's cookies.

@@ -42,6 +42,7 @@ public sealed class AuthorizationCodeStore : IAuthorizationCodeStore
         UPDATE authorization_codes SET consumed_at = @now
         WHERE code_hash = @codeHash AND consumed_at IS NULL AND expires_at > @now
           AND client_pk = @clientPk AND redirect_uri = @redirectUri
+          AND EXISTS (SELECT 1 FROM users u WHERE u.id = authorization_codes.user_id AND u.active)
         RETURNING {Columns}
         """;
 

@@ -5,7 +5,7 @@ namespace Crowd.OAuth.Tests.Foundation;
 
 public sealed class SettingsTests
 {
-    private static (Core.Settings.OAuth2ProviderOptions? Options, string? Error) Load(Dictionary<string, string?> values, params string[] args)
+    private static (Crowd.OAuth.Core.Settings.OAuth2ProviderOptions? Options, string? Error) Load(Dictionary<string, string?> values, params string[] args)
     {
         var configuration = new ConfigurationManager();
         configuration.AddInMemoryCollection(values);

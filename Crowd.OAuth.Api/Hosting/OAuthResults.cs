@@ -1,0 +1,73 @@
+using System.Text.Json.Serialization;
+using Crowd.OAuth.Core.Grants;
+using Crowd.OAuth.Core.Protocol;
+
+namespace Crowd.OAuth.Api.Hosting;
+
+/// <summary>
+/// Where protocol outcomes become HTTP, for the token, revocation and introspection endpoints
+/// (RFC 6749 §5.1, §5.2) and for bearer-protected resources (RFC 6750 §3).
+/// </summary>
+public static class OAuthResults
+{
+    public const string Realm = "crowd-oauth";
+
+    /// <summary>RFC 6749 §5.1: 200 JSON, never cached.</summary>
+    public static IResult Tokens(TokenResponse response) => new NoStoreJson(new TokenResponseBody(response), StatusCodes.Status200OK, null);
+
+    /// <summary>Any JSON answer of the token-family endpoints, never cached.</summary>
+    public static IResult NoStore(object body) => new NoStoreJson(body, StatusCodes.Status200OK, null);
+
+    /// <summary>
+    /// RFC 6749 §5.2: 400 with error and error_description; invalid_client is 401 with a Basic
+    /// challenge (RFC 9110 §15.5.2: a 401 names a scheme the client can use).
+    /// </summary>
+    public static IResult Error(OAuthError error)
+    {
+        var body = new Dictionary<string, string> { [Parameters.Error] = error.Code, [Parameters.ErrorDescription] = error.Description };
+        return error.Code switch
+        {
+            Errors.InvalidClient => new NoStoreJson(body, StatusCodes.Status401Unauthorized, $"Basic realm=\"{Realm}\", charset=\"UTF-8\""),
+            Errors.TemporarilyUnavailable => new NoStoreJson(body, StatusCodes.Status503ServiceUnavailable, null),
+            Errors.ServerError => new NoStoreJson(body, StatusCodes.Status500InternalServerError, null),
+            _ => new NoStoreJson(body, StatusCodes.Status400BadRequest, null),
+        };
+    }
+
+    /// <summary>RFC 6750 §3: no credentials → a bare challenge; otherwise the error and, for scope, what is needed.</summary>
+    public static IResult BearerChallenge(string? error, string? description = null, string? scope = null)
+    {
+        var challenge = $"Bearer realm=\"{Realm}\"";
+        if (error is not null) challenge += $", error=\"{error}\"";
+        if (description is not null) challenge += $", error_description=\"{description}\"";
+        if (scope is not null) challenge += $", scope=\"{scope}\"";
+        var status = error == Errors.InsufficientScope ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
+        object? body = error is null ? null : new Dictionary<string, string> { [Parameters.Error] = error, [Parameters.ErrorDescription] = description ?? error };
+        return new NoStoreJson(body, status, challenge);
+    }
+
+    private sealed record TokenResponseBody(
+        [property: JsonPropertyName("access_token")] string AccessToken,
+        [property: JsonPropertyName("token_type")] string TokenType,
+        [property: JsonPropertyName("expires_in")] int ExpiresIn,
+        [property: JsonPropertyName("refresh_token")] string RefreshToken,
+        [property: JsonPropertyName("scope")] string Scope,
+        [property: JsonPropertyName("created_at")] long CreatedAt)
+    {
+        public TokenResponseBody(TokenResponse r) : this(r.AccessToken, r.TokenType, r.ExpiresIn, r.RefreshToken, r.Scope, r.CreatedAt) { }
+    }
+
+    private sealed class NoStoreJson(object? body, int status, string? challenge) : IResult
+    {
+        public Task ExecuteAsync(HttpContext context)
+        {
+            var response = context.Response;
+            response.StatusCode = status;
+            // RFC 6749 §5.1: responses with tokens or credentials are not cached
+            response.Headers.CacheControl = "no-store";
+            response.Headers.Pragma = "no-cache";
+            if (challenge is not null) response.Headers.WWWAuthenticate = challenge;
+            return body is null ? Task.CompletedTask : response.WriteAsJsonAsync(body, body.GetType());
+        }
+    }
+}

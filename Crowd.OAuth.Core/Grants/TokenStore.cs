@@ -1,0 +1,81 @@
+namespace Crowd.OAuth.Core.Grants;
+
+/// <summary>What a live access token stands for: one database row joined to its grant, client and user.</summary>
+public sealed record AccessTokenInfo(
+    Guid GrantId,
+    Guid ClientPk,
+    string ClientId,
+    Guid UserId,
+    string Username,
+    string DisplayName,
+    string Email,
+    bool UserActive,
+    bool UserIsAdmin,
+    string Scope,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset ExpiresAt);
+
+/// <summary>A refresh token's pair as the database has it, whatever its state (for diagnosing a failed rotation).</summary>
+public sealed record RefreshTokenState(
+    Guid PairId,
+    Guid GrantId,
+    Guid ClientPk,
+    string Scope,
+    DateTimeOffset RefreshExpiresAt,
+    DateTimeOffset? RotatedAt,
+    Guid? ReplacedBy,
+    DateTimeOffset? RevokedAt,
+    DateTimeOffset? GrantRevokedAt,
+    bool UserActive);
+
+/// <summary>A rotation to attempt: the presented refresh token's digest and the pair to replace it with.</summary>
+public sealed record RotationRequest(
+    byte[] PresentedRefreshHash,
+    Guid ClientPk,
+    IReadOnlyCollection<string> AcceptedCurrentScopes,
+    string? NarrowedScope,
+    NewTokenPairDraft Next,
+    DateTimeOffset Now);
+
+/// <summary>A pair before its grant and scope are known (they come from the row being rotated).</summary>
+public sealed record NewTokenPairDraft(
+    Guid Id,
+    byte[] AccessHash,
+    byte[] RefreshHash,
+    DateTimeOffset AccessExpiresAt,
+    DateTimeOffset RefreshExpiresAt);
+
+/// <summary>The result of a rotation that won: the grant and the scope of the new pair.</summary>
+public sealed record Rotated(Guid GrantId, string Scope);
+
+/// <summary>Token pairs and grants, with verbs that follow the protocol's lifecycle.</summary>
+public interface ITokenStore
+{
+    /// <summary>
+    /// The access token's grant, client and user when the pair is live (not rotated, not revoked,
+    /// unexpired), its grant unrevoked and its user active; null otherwise. One round trip.
+    /// </summary>
+    Task<AccessTokenInfo?> FindLiveAccessAsync(byte[] accessHash, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Rotates in one statement: marks the presented pair rotated and inserts the next pair, only
+    /// when the presented pair is live, unexpired, this client's, its grant unrevoked, its user
+    /// active and its scope one of <see cref="RotationRequest.AcceptedCurrentScopes"/>. Of
+    /// concurrent callers with one token, exactly one gets a value; the others get null.
+    /// </summary>
+    Task<Rotated?> RotateAsync(RotationRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The presented refresh token's pair whatever its state, or null.</summary>
+    Task<RefreshTokenState?> FindRefreshAsync(byte[] refreshHash, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Within the reuse grace window: revokes the pair the earlier rotation of
+    /// <paramref name="rotatedPairId"/> produced (which must still be live) and inserts
+    /// <paramref name="next"/> in its place, atomically; concurrent repeats take turns. False when
+    /// that successor is no longer live (it was rotated in turn: reuse) or the grant is revoked.
+    /// </summary>
+    Task<bool> ReplaceSuccessorAsync(Guid rotatedPairId, NewTokenPair next, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Revokes the grant and every pair of it. False when it was already revoked or is unknown.</summary>
+    Task<bool> RevokeGrantAsync(Guid grantId, string reason, DateTimeOffset now, CancellationToken cancellationToken);
+}
