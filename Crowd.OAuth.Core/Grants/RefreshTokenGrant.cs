@@ -47,7 +47,8 @@ public sealed class RefreshTokenGrant(
         var now = time.GetUtcNow();
         var minted = await issuer.MintAsync(cancellationToken);
 
-        // RFC 6749 §6 and Spec §4: the new scope may only narrow the current one
+        // RFC 6749 §6: a requested scope may only narrow what was granted (omitted means all of it), and the
+        // new refresh token keeps the scope of the one presented: the pair's access token carries the narrowing
         var accepted = narrowed is null
             ? AllScopeStrings
             : AllScopeStrings.Where(current => Scopes.IsWithin(narrowed.Split(' '), current.Split(' '))).ToArray();

@@ -15,7 +15,10 @@ public sealed record AccessTokenInfo(
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt);
 
-/// <summary>A refresh token's pair as the database has it, whatever its state (for diagnosing a failed rotation).</summary>
+/// <summary>
+/// A refresh token's pair as the database has it, whatever its state (for diagnosing a failed
+/// rotation). <see cref="Scope"/> is the refresh token's scope: the grant's.
+/// </summary>
 public sealed record RefreshTokenState(
     Guid PairId,
     Guid GrantId,
@@ -60,7 +63,9 @@ public interface ITokenStore
     /// <summary>
     /// Rotates in one statement: marks the presented pair rotated and inserts the next pair, only
     /// when the presented pair is live, unexpired, this client's, its grant unrevoked, its user
-    /// active and its scope one of <see cref="RotationRequest.AcceptedCurrentScopes"/>. Of
+    /// active and the grant's scope (the refresh token's scope) one of
+    /// <see cref="RotationRequest.AcceptedCurrentScopes"/>. The new pair's access scope is the
+    /// narrowed scope, else the grant's; the refresh token keeps the grant's scope. Of
     /// concurrent callers with one token, exactly one gets a value; the others get null.
     /// </summary>
     Task<Rotated?> RotateAsync(RotationRequest request, CancellationToken cancellationToken);

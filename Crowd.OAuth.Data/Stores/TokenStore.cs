@@ -46,8 +46,8 @@ public sealed class TokenStore : ITokenStore
               AND p.refresh_expires_at > @Now
               AND g.id = p.grant_id AND g.revoked_at IS NULL AND g.client_pk = @ClientPk
               AND u.id = g.user_id AND u.active
-              AND p.scope = ANY(@AcceptedCurrentScopes)
-            RETURNING p.grant_id, p.scope
+              AND g.scope = ANY(@AcceptedCurrentScopes)
+            RETURNING p.grant_id, g.scope
         ), next AS (
             INSERT INTO token_pairs (id, grant_id, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
             SELECT @NextId, old.grant_id, @AccessHash, @RefreshHash, coalesce(@NarrowedScope, old.scope), @Now, @AccessExpiresAt, @RefreshExpiresAt
@@ -84,7 +84,7 @@ public sealed class TokenStore : ITokenStore
     }
 
     private const string FindRefreshSql = """
-        SELECT p.id AS PairId, p.grant_id AS GrantId, g.client_pk AS ClientPk, p.scope AS Scope,
+        SELECT p.id AS PairId, p.grant_id AS GrantId, g.client_pk AS ClientPk, g.scope AS Scope,
                p.refresh_expires_at AS RefreshExpiresAt, p.rotated_at AS RotatedAt, p.replaced_by AS ReplacedBy,
                p.revoked_at AS RevokedAt, g.revoked_at AS GrantRevokedAt, u.active AS UserActive
         FROM token_pairs p

@@ -67,6 +67,22 @@ public sealed class RefreshTokenGrantTests
 
     [Test]
     [Requirement("SPEC-4-refresh-narrowing")]
+    public async Task Refresh_AfterNarrowing_RefreshTokenKeepsTheGrantedScope()
+    {
+        var client = await Seed.ClientAsync();
+        var user = await Seed.UserAsync(admin: true);
+        var first = await Api.ObtainTokensAsync(client, user, Scopes.SystemAdmin);
+        var narrowed = await Api.RefreshAsync(client, first.RefreshToken, Scopes.User);
+
+        var full = await Api.RefreshAsync(client, narrowed.RefreshToken);
+
+        Assert.That(full.Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(full.Scope, Is.EqualTo(Scopes.SystemAdmin));
+        Assert.That((await Api.GetWithBearerAsync("/rest/admin/1.0/server-info", full.AccessToken)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    [Requirement("SPEC-4-refresh-narrowing")]
     public async Task Refresh_WiderScope_IsInvalidScopeAndTheTokenStillWorks()
     {
         var client = await Seed.ClientAsync();
