@@ -15,6 +15,21 @@ public static class OAuthResults
     /// <summary>RFC 6749 §5.1: 200 JSON, never cached.</summary>
     public static IResult Tokens(TokenResponse response) => new NoStoreJson(new TokenResponseBody(response), StatusCodes.Status200OK, null);
 
+    /// <summary>RFC 7009 §2.2: 200 with no content to speak of.</summary>
+    public static IResult Empty() => new NoStoreJson(null, StatusCodes.Status200OK, null);
+
+    /// <summary>RFC 7662 §2.2: only "active" for a token that is not live; the members otherwise.</summary>
+    public static IResult Introspection(IntrospectionResult result)
+    {
+        if (!result.Active) return new NoStoreJson(new Dictionary<string, bool> { ["active"] = false }, StatusCodes.Status200OK, null);
+        var body = new Dictionary<string, object?>
+        {
+            ["active"] = true, ["scope"] = result.Scope, ["client_id"] = result.ClientId, ["username"] = result.Username,
+            ["sub"] = result.Subject, ["token_type"] = result.TokenType, ["exp"] = result.ExpiresAt, ["iat"] = result.IssuedAt,
+        };
+        return new NoStoreJson(body, StatusCodes.Status200OK, null);
+    }
+
     /// <summary>Any JSON answer of the token-family endpoints, never cached.</summary>
     public static IResult NoStore(object body) => new NoStoreJson(body, StatusCodes.Status200OK, null);
 

@@ -1,3 +1,4 @@
+using Crowd.OAuth.Api.Discovery;
 using Crowd.OAuth.Api.Resources;
 using Crowd.OAuth.Api.Tokens;
 using Crowd.OAuth.Core.Settings;
@@ -25,6 +26,7 @@ public static class Server
         app.MapHealthEndpoints();
         // Endpoint families, one Map…Endpoints each:
         app.MapTokenEndpoints();
+        app.MapMetadataEndpoints();
         app.MapProtectedApiEndpoints();
         return app;
     }

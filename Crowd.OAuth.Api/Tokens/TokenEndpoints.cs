@@ -4,13 +4,18 @@ using Crowd.OAuth.Core.Protocol;
 
 namespace Crowd.OAuth.Api.Tokens;
 
+/// <summary>The client-authenticated POST endpoints: token (Spec §4), revocation and introspection (Spec §6).</summary>
 public static class TokenEndpoints
 {
     public const string TokenPath = "/rest/oauth2/latest/token";
+    public const string RevokePath = "/rest/oauth2/latest/revoke";
+    public const string IntrospectPath = "/rest/oauth2/latest/introspect";
 
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost(TokenPath, HandleTokenAsync).DisableAntiforgery();
+        app.MapPost(RevokePath, HandleRevokeAsync).DisableAntiforgery();
+        app.MapPost(IntrospectPath, HandleIntrospectAsync).DisableAntiforgery();
         return app;
     }
 
@@ -42,5 +47,43 @@ public static class TokenEndpoints
             ? await codeGrant.HandleAsync(parameters, client.Value!, cancellationToken)
             : await refreshGrant.HandleAsync(parameters, client.Value!, cancellationToken);
         return outcome.IsSuccess ? OAuthResults.Tokens(outcome.Value!) : OAuthResults.Error(outcome.Error!);
+    }
+
+    /// <summary>RFC 7009 §2: 200 with an empty body whether or not anything was revoked.</summary>
+    private static async Task<IResult> HandleRevokeAsync(
+        HttpRequest request,
+        ClientAuthenticator authenticator,
+        TokenRevocation revocation,
+        CancellationToken cancellationToken)
+    {
+        var authenticated = await ReadAndAuthenticateAsync(request, authenticator, cancellationToken);
+        if (!authenticated.IsSuccess) return OAuthResults.Error(authenticated.Error!);
+        var (parameters, client) = authenticated.Value;
+        var outcome = await revocation.RevokeAsync(parameters, client, cancellationToken);
+        return outcome.IsSuccess ? OAuthResults.Empty() : OAuthResults.Error(outcome.Error!);
+    }
+
+    /// <summary>RFC 7662 §2.</summary>
+    private static async Task<IResult> HandleIntrospectAsync(
+        HttpRequest request,
+        ClientAuthenticator authenticator,
+        TokenIntrospection introspection,
+        CancellationToken cancellationToken)
+    {
+        var authenticated = await ReadAndAuthenticateAsync(request, authenticator, cancellationToken);
+        if (!authenticated.IsSuccess) return OAuthResults.Error(authenticated.Error!);
+        var (parameters, client) = authenticated.Value;
+        var outcome = await introspection.IntrospectAsync(parameters, client, cancellationToken);
+        return outcome.IsSuccess ? OAuthResults.Introspection(outcome.Value!) : OAuthResults.Error(outcome.Error!);
+    }
+
+    private static async Task<Outcome<(TokenRequest, AuthenticatedClient)>> ReadAndAuthenticateAsync(
+        HttpRequest request, ClientAuthenticator authenticator, CancellationToken cancellationToken)
+    {
+        var parsed = await ProtocolRequest.ReadAsync(request, cancellationToken);
+        if (!parsed.IsSuccess) return parsed.Error!;
+        var client = await authenticator.AuthenticateAsync(parsed.Value!.Credentials, cancellationToken);
+        if (!client.IsSuccess) return client.Error!;
+        return Outcome<(TokenRequest, AuthenticatedClient)>.Success((parsed.Value.Parameters, client.Value!));
     }
 }

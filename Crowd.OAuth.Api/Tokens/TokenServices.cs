@@ -15,6 +15,8 @@ public static class TokenServices
         services.AddSingleton<AuthorizationCodeGrant>();
         services.AddSingleton<RefreshTokenGrant>();
         services.AddSingleton<BearerAuthentication>();
+        services.AddSingleton<TokenRevocation>();
+        services.AddSingleton<TokenIntrospection>();
         return services;
     }
 }

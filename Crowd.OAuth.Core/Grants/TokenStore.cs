@@ -81,6 +81,12 @@ public interface ITokenStore
     /// </summary>
     Task<bool> ReplaceSuccessorAsync(Guid rotatedPairId, NewTokenPair next, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The access or refresh token with this digest, whichever it is, with whether it is live now
+    /// (pair neither rotated nor revoked, unexpired, grant unrevoked, user active); null when unknown.
+    /// </summary>
+    Task<StoredToken?> FindAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Revokes the grant and every pair of it. False when it was already revoked or is unknown.</summary>
     Task<bool> RevokeGrantAsync(Guid grantId, string reason, DateTimeOffset now, CancellationToken cancellationToken);
 }

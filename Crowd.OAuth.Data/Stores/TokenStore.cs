@@ -126,6 +126,28 @@ public sealed class TokenStore : ITokenStore
         return true;
     }
 
+    private const string FindSql = """
+        SELECT (p.refresh_hash = @tokenHash) AS IsRefresh, p.grant_id AS GrantId, c.id AS ClientPk, c.client_id AS ClientId,
+               u.id AS UserId, u.username AS Username, u.active AS UserActive,
+               CASE WHEN p.refresh_hash = @tokenHash THEN g.scope ELSE p.scope END AS Scope,
+               p.created_at AS IssuedAt,
+               CASE WHEN p.refresh_hash = @tokenHash THEN p.refresh_expires_at ELSE p.access_expires_at END AS ExpiresAt,
+               (p.rotated_at IS NULL AND p.revoked_at IS NULL AND g.revoked_at IS NULL AND u.active
+                AND CASE WHEN p.refresh_hash = @tokenHash THEN p.refresh_expires_at ELSE p.access_expires_at END > @now) AS Live
+        FROM token_pairs p
+        JOIN grants g ON g.id = p.grant_id
+        JOIN clients c ON c.id = g.client_pk
+        JOIN users u ON u.id = g.user_id
+        WHERE p.access_hash = @tokenHash OR p.refresh_hash = @tokenHash
+        """;
+
+    public async Task<StoredToken?> FindAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<StoredRow>(new CommandDefinition(FindSql, new { tokenHash, now }, cancellationToken: cancellationToken));
+        return row?.ToToken();
+    }
+
     // Two statements in one transaction: the grant row is locked first, so the second statement's
     // fresh snapshot sees every pair committed while it waited.
     private const string RevokeGrantSql = "UPDATE grants SET revoked_at = @now, revoked_reason = @reason WHERE id = @grantId AND revoked_at IS NULL";
@@ -157,6 +179,23 @@ public sealed class TokenStore : ITokenStore
         public DateTimeOffset ExpiresAt { get; init; }
 
         public AccessTokenInfo ToInfo() => new(GrantId, ClientPk, ClientId, UserId, Username, DisplayName, Email, UserActive, UserIsAdmin, Scope, IssuedAt, ExpiresAt);
+    }
+
+    private sealed class StoredRow
+    {
+        public bool IsRefresh { get; init; }
+        public Guid GrantId { get; init; }
+        public Guid ClientPk { get; init; }
+        public string ClientId { get; init; } = "";
+        public Guid UserId { get; init; }
+        public string Username { get; init; } = "";
+        public bool UserActive { get; init; }
+        public string Scope { get; init; } = "";
+        public DateTimeOffset IssuedAt { get; init; }
+        public DateTimeOffset ExpiresAt { get; init; }
+        public bool Live { get; init; }
+
+        public StoredToken ToToken() => new(IsRefresh, GrantId, ClientPk, ClientId, UserId, Username, UserActive, Scope, IssuedAt, ExpiresAt, Live);
     }
 
     private sealed class RotatedRow
