@@ -2,6 +2,7 @@ using Crowd.OAuth.Api.Tokens;
 using Crowd.OAuth.Core.Auditing;
 using Crowd.OAuth.Core.Directory;
 using Crowd.OAuth.Core.Grants;
+using Crowd.OAuth.Core.Maintenance;
 using Crowd.OAuth.Core.Settings;
 using Crowd.OAuth.Core.Tokens;
 using Crowd.OAuth.Data;
@@ -58,6 +59,8 @@ public static class ServiceRegistration
         services.AddSingleton<TokenCodec>();
         services.AddSingleton<AuthorizationCodeIssuer>();
         services.AddTokens();
+        services.AddSingleton<IPurgeStore, PurgeStore>();
+        services.AddSingleton<Purger>();
         return services;
     }
 
@@ -66,6 +69,7 @@ public static class ServiceRegistration
     {
         services.AddCrowdOAuthCore();
         services.AddSecretSafeRequestLogging();
+        services.AddHostedService<PurgeJob>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
         // Data Protection keys in PostgreSQL under a fixed application name: any node reads any node's cookies.
