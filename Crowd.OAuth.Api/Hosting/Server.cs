@@ -1,3 +1,4 @@
+using Crowd.OAuth.Api.Authorization;
 using Crowd.OAuth.Core.Settings;
 using Crowd.OAuth.Data;
 using Npgsql;
@@ -21,6 +22,7 @@ public static class Server
         app.UseCrowdErrorHandling();
         app.MapHealthEndpoints();
         // Endpoint families, one Map…Endpoints each:
+        app.MapAuthorizationEndpoints();
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Crowd.OAuth.Api.Authorization;
 using Crowd.OAuth.Core.Auditing;
 using Crowd.OAuth.Core.Directory;
 using Crowd.OAuth.Core.Grants;
@@ -64,6 +65,7 @@ public static class ServiceRegistration
     {
         services.AddCrowdOAuthCore();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddAuthorizationPages();
 
         // Data Protection keys in PostgreSQL under a fixed application name: any node reads any node's cookies.
         services.AddDataProtection().SetApplicationName("crowd-oauth");
