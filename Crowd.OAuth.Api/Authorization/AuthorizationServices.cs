@@ -41,9 +41,11 @@ public static class AuthorizationServices
             antiforgery.HeaderName = null;
             // The pages send X-Frame-Options: DENY themselves.
             antiforgery.SuppressXFrameOptionsHeader = true;
+            // Secure whenever the request is https. "Always" would make antiforgery throw on any
+            // plain-http request (a node behind a TLS proxy, loopback tests), and this token is
+            // worthless without the session cookie, which is always Secure outside Development.
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        services.AddOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>()
-            .Configure<IHostEnvironment>((antiforgery, env) => antiforgery.Cookie.SecurePolicy = SecurePolicy(env));
         return services;
     }
 
