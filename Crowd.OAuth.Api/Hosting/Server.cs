@@ -1,3 +1,4 @@
+using Crowd.OAuth.Api.Authorization;
 using Crowd.OAuth.Api.Discovery;
 using Crowd.OAuth.Api.Resources;
 using Crowd.OAuth.Api.Tokens;
@@ -28,6 +29,7 @@ public static class Server
         app.MapTokenEndpoints();
         app.MapMetadataEndpoints();
         app.MapProtectedApiEndpoints();
+        app.MapAuthorizationEndpoints();
         return app;
     }
 

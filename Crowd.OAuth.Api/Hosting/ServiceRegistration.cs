@@ -1,3 +1,4 @@
+using Crowd.OAuth.Api.Authorization;
 using Crowd.OAuth.Api.Tokens;
 using Crowd.OAuth.Core.Auditing;
 using Crowd.OAuth.Core.Directory;
@@ -5,10 +6,10 @@ using Crowd.OAuth.Core.Grants;
 using Crowd.OAuth.Core.Maintenance;
 using Crowd.OAuth.Core.Settings;
 using Crowd.OAuth.Core.Tokens;
-using Crowd.OAuth.Data;
 using Crowd.OAuth.Data.Stores;
-using Microsoft.AspNetCore.DataProtection;
+using Crowd.OAuth.Data;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -71,6 +72,7 @@ public static class ServiceRegistration
         services.AddSecretSafeRequestLogging();
         services.AddHostedService<PurgeJob>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddAuthorizationPages();
 
         // Data Protection keys in PostgreSQL under a fixed application name: any node reads any node's cookies.
         services.AddDataProtection().SetApplicationName("crowd-oauth");
