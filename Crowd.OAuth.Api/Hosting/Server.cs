@@ -1,3 +1,4 @@
+using Crowd.OAuth.Api.Applications;
 using Crowd.OAuth.Api.Authorization;
 using Crowd.OAuth.Api.Discovery;
 using Crowd.OAuth.Api.Resources;
@@ -30,6 +31,7 @@ public static class Server
         app.MapMetadataEndpoints();
         app.MapProtectedApiEndpoints();
         app.MapAuthorizationEndpoints();
+        app.MapApplicationsEndpoints();
         return app;
     }
 

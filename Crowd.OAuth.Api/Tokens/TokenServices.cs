@@ -17,6 +17,7 @@ public static class TokenServices
         services.AddSingleton<BearerAuthentication>();
         services.AddSingleton<TokenRevocation>();
         services.AddSingleton<TokenIntrospection>();
+        services.AddSingleton<GrantRevocation>();
         return services;
     }
 }

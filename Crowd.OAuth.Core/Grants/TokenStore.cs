@@ -51,6 +51,9 @@ public sealed record NewTokenPairDraft(
 /// <summary>The result of a rotation that won: the grant and the scope of the new pair.</summary>
 public sealed record Rotated(Guid GrantId, string Scope);
 
+/// <summary>A grant as its user sees it on the authorized applications page.</summary>
+public sealed record LiveGrant(Guid GrantId, Guid UserId, string ClientName, string ClientId, string Scope, DateTimeOffset GrantedAt, DateTimeOffset? LastUsedAt);
+
 /// <summary>Token pairs and grants, with verbs that follow the protocol's lifecycle.</summary>
 public interface ITokenStore
 {
@@ -86,6 +89,12 @@ public interface ITokenStore
     /// (pair neither rotated nor revoked, unexpired, grant unrevoked, user active); null when unknown.
     /// </summary>
     Task<StoredToken?> FindAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The user's grants that still have a live pair (unrevoked, refresh token unexpired), newest first.</summary>
+    Task<IReadOnlyList<LiveGrant>> ListLiveGrantsAsync(Guid userId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The grant's owner, or null when there is no such unrevoked grant.</summary>
+    Task<Guid?> FindGrantOwnerAsync(Guid grantId, CancellationToken cancellationToken);
 
     /// <summary>Revokes the grant and every pair of it. False when it was already revoked or is unknown.</summary>
     Task<bool> RevokeGrantAsync(Guid grantId, string reason, DateTimeOffset now, CancellationToken cancellationToken);

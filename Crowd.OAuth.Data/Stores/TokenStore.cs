@@ -148,6 +148,31 @@ public sealed class TokenStore : ITokenStore
         return row?.ToToken();
     }
 
+    private const string ListLiveGrantsSql = """
+        SELECT g.id AS GrantId, g.user_id AS UserId, c.name AS ClientName, c.client_id AS ClientId, g.scope AS Scope,
+               g.created_at AS GrantedAt, g.last_used_at AS LastUsedAt
+        FROM grants g JOIN clients c ON c.id = g.client_pk
+        WHERE g.user_id = @userId AND g.revoked_at IS NULL
+          AND EXISTS (SELECT 1 FROM token_pairs p WHERE p.grant_id = g.id AND p.rotated_at IS NULL
+                      AND p.revoked_at IS NULL AND p.refresh_expires_at > @now)
+        ORDER BY g.created_at DESC, g.id
+        """;
+
+    public async Task<IReadOnlyList<LiveGrant>> ListLiveGrantsAsync(Guid userId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<LiveGrantRow>(new CommandDefinition(ListLiveGrantsSql, new { userId, now }, cancellationToken: cancellationToken));
+        return rows.Select(r => new LiveGrant(r.GrantId, r.UserId, r.ClientName, r.ClientId, r.Scope, r.GrantedAt, r.LastUsedAt)).ToList();
+    }
+
+    private const string FindGrantOwnerSql = "SELECT user_id FROM grants WHERE id = @grantId AND revoked_at IS NULL";
+
+    public async Task<Guid?> FindGrantOwnerAsync(Guid grantId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(FindGrantOwnerSql, new { grantId }, cancellationToken: cancellationToken));
+    }
+
     // Two statements in one transaction: the grant row is locked first, so the second statement's
     // fresh snapshot sees every pair committed while it waited.
     private const string RevokeGrantSql = "UPDATE grants SET revoked_at = @now, revoked_reason = @reason WHERE id = @grantId AND revoked_at IS NULL";
@@ -179,6 +204,17 @@ public sealed class TokenStore : ITokenStore
         public DateTimeOffset ExpiresAt { get; init; }
 
         public AccessTokenInfo ToInfo() => new(GrantId, ClientPk, ClientId, UserId, Username, DisplayName, Email, UserActive, UserIsAdmin, Scope, IssuedAt, ExpiresAt);
+    }
+
+    private sealed class LiveGrantRow
+    {
+        public Guid GrantId { get; init; }
+        public Guid UserId { get; init; }
+        public string ClientName { get; init; } = "";
+        public string ClientId { get; init; } = "";
+        public string Scope { get; init; } = "";
+        public DateTimeOffset GrantedAt { get; init; }
+        public DateTimeOffset? LastUsedAt { get; init; }
     }
 
     private sealed class StoredRow
