@@ -21,6 +21,7 @@ public static class Server
         app.UseCrowdErrorHandling();
         app.MapHealthEndpoints();
         // Endpoint families, one Map…Endpoints each:
+        app.MapClientAdminEndpoints();
         return app;
     }
 

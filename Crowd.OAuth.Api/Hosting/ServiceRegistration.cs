@@ -56,6 +56,7 @@ public static class ServiceRegistration
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<TokenCodec>();
         services.AddSingleton<AuthorizationCodeIssuer>();
+        services.AddDirectory();
         return services;
     }
 
