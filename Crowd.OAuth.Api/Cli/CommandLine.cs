@@ -13,6 +13,8 @@ public static class CommandLine
     private static readonly Dictionary<string, Func<IServiceProvider, string[], TextReader, TextWriter, Task<int>>> Commands = new()
     {
         ["dev-seed"] = DevSeed.RunAsync,
+        ["user"] = UserCommands.RunAsync,
+        ["client"] = ClientCommands.RunAsync,
     };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && (Commands.ContainsKey(args[0]) || args[0] is "help" or "--help");
@@ -60,6 +62,19 @@ public static class CommandLine
 
     public const string Usage = """
         usage: crowd-oauth <command> [arguments]
+
+          user add <username> [--admin] [--display-name X] [--email X]
+                                          create a user; the password is one line on standard input
+          user deactivate <username>      the user can no longer log in, and their tokens stop working
+          user activate <username>        undo deactivate
+
+          client add --name X --redirect URI [--redirect URI ...] [--scope USER|SYSTEM_ADMIN]
+                     [--public] [--introspect]
+                                          register a client (scope USER unless given); prints its
+                                          clientId and, for a confidential client, its secret once
+          client list                     the registered clients (never a secret)
+          client reset-secret <clientId>  a new secret, printed once; existing tokens stay valid
+          client delete <id|clientId>     delete a client with all its codes, grants and tokens
 
           dev-seed <credentials-file>     create the development administrator and client if absent
                                           (the run command calls this; credentials kept in the file)

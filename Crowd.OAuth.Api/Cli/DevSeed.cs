@@ -14,6 +14,8 @@ internal static class DevSeed
     public const string ClientName = "CrowdOAuth development client";
     public static readonly string[] Redirects = ["http://127.0.0.1/callback", "http://localhost:8081/callback"];
 
+    private static readonly Actor Seeder = new("dev-seed");
+
     private sealed record Credentials(string? AdminPassword, string? ClientId, string? ClientSecret);
 
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextReader input, TextWriter output)
@@ -27,17 +29,17 @@ internal static class DevSeed
         var saved = File.Exists(path) ? JsonSerializer.Deserialize<Credentials>(await File.ReadAllTextAsync(path)) : null;
         saved ??= new Credentials(null, null, null);
 
-        var users = services.GetRequiredService<IUserStore>();
-        var clients = services.GetRequiredService<IClientStore>();
-        var hasher = services.GetRequiredService<IPasswordHasher>();
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var users = services.GetRequiredService<UserService>();
+        var clients = services.GetRequiredService<ClientService>();
 
         var adminPassword = saved.AdminPassword;
-        if (await users.FindByUsernameAsync(AdminUsername, CancellationToken.None) is null)
+        if (await users.FindAsync(AdminUsername, CancellationToken.None) is null)
         {
             adminPassword = Secrets.RandomUrlSafe(12);
-            await users.CreateAsync(new User(Guid.CreateVersion7(now), AdminUsername, "Development Administrator",
-                "admin@localhost", Active: true, IsAdmin: true, hasher.Hash(adminPassword), now), CancellationToken.None);
+            var created = await users.CreateAsync(
+                new CreateUserRequest(AdminUsername, adminPassword, IsAdmin: true, "Development Administrator", "admin@localhost"),
+                Seeder, CancellationToken.None);
+            if (created.Status != DirectoryStatus.Done) return CliOutput.Fail(created.Errors!.OneLine());
         }
 
         var clientId = saved.ClientId;
@@ -45,10 +47,13 @@ internal static class DevSeed
         var existing = (await clients.ListAsync(CancellationToken.None)).FirstOrDefault(c => c.Name == ClientName);
         if (existing is null)
         {
-            clientId = Secrets.RandomHex(16);
-            clientSecret = Secrets.RandomHex(32);
-            await clients.CreateAsync(new Client(Guid.CreateVersion7(now), clientId, ClientName, ClientTypes.Confidential,
-                Secrets.Digest(clientSecret), Redirects, Scopes.SystemAdmin, Introspect: false, AdminUsername, now), CancellationToken.None);
+            // Owned by the development administrator, as its userKey says.
+            var created = await clients.CreateAsync(
+                new CreateClientRequest(ClientName, Redirects, Scopes.SystemAdmin, ClientTypes.Confidential),
+                new Actor(AdminUsername), CancellationToken.None);
+            if (created.Status != DirectoryStatus.Done) return CliOutput.Fail(created.Errors!.OneLine());
+            clientId = created.Value!.Client.ClientId;
+            clientSecret = created.Value.Secret;
         }
         else
         {

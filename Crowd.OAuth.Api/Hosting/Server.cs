@@ -32,6 +32,7 @@ public static class Server
         app.MapProtectedApiEndpoints();
         app.MapAuthorizationEndpoints();
         app.MapApplicationsEndpoints();
+        app.MapClientAdminEndpoints();
         return app;
     }
 

@@ -62,6 +62,7 @@ public static class ServiceRegistration
         services.AddTokens();
         services.AddSingleton<IPurgeStore, PurgeStore>();
         services.AddSingleton<Purger>();
+        services.AddDirectory();
         return services;
     }
 

@@ -1,0 +1,132 @@
+using Crowd.OAuth.Api.Hosting;
+using Crowd.OAuth.Core.Auditing;
+using Crowd.OAuth.Core.Directory;
+using Crowd.OAuth.Data.Stores;
+using Crowd.OAuth.Tests.Infrastructure;
+using Dapper;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Crowd.OAuth.Tests.DirectoryAdmin;
+
+/// <summary>Users (spec §1) through <see cref="UserService"/> on the real database.</summary>
+public sealed class UserServiceTests
+{
+    private static readonly Actor Operator = new("cli:test");
+
+    private static UserService NewService() =>
+        new(new UserStore(TestDatabase.DataSource), new IdentityPasswordHasher(), new AuditLog(TestDatabase.DataSource),
+            new FakeTimeProvider(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero)));
+
+    [Test]
+    [Requirement("SPEC-1-password-hashed", "SPEC-7-audit")]
+    public async Task Create_ValidRequest_StoresAHashNotThePasswordAndAuditsWithoutIt()
+    {
+        var users = NewService();
+        var username = Seed.Unique("alice");
+        const string password = "correct horse battery staple";
+
+        var outcome = await users.CreateAsync(new CreateUserRequest(username, password, IsAdmin: true, "Alice A.", "alice@example.test"), Operator, CancellationToken.None);
+
+        Assert.That(outcome.Status, Is.EqualTo(DirectoryStatus.Done));
+        var user = outcome.Value!;
+        Assert.That(user.IsAdmin && user.Active, Is.True);
+        Assert.That(user.DisplayName, Is.EqualTo("Alice A."));
+        Assert.That(user.PasswordHash, Does.Not.Contain(password));
+        Assert.That((await users.VerifyPasswordAsync(username, password, CancellationToken.None))?.Id, Is.EqualTo(user.Id));
+        Assert.That(await users.VerifyPasswordAsync(username, password + "!", CancellationToken.None), Is.Null);
+        await using var connection = await TestDatabase.DataSource.OpenConnectionAsync();
+        var audit = (await connection.QueryAsync<(string Actor, string Action, string Row)>(
+            "SELECT actor, action, a::text FROM audit_events a WHERE target = @username", new { username })).ToList();
+        Assert.That(audit.Select(a => (a.Actor, a.Action)), Is.EqualTo(new[] { (Operator.Name, AuditActions.UserCreated) }));
+        Assert.That(audit[0].Row, Does.Not.Contain(password).And.Not.Contain(user.PasswordHash));
+    }
+
+    [Test]
+    [Requirement("SPEC-1-username-case-insensitive")]
+    public async Task Create_UsernameTakenInAnotherLetterCase_ReturnsFieldErrorOnUsername()
+    {
+        var users = NewService();
+        var username = Seed.Unique("Bob");
+        await users.CreateAsync(new CreateUserRequest(username, "password-one"), Operator, CancellationToken.None);
+
+        var outcome = await users.CreateAsync(new CreateUserRequest(username.ToUpperInvariant(), "password-two"), Operator, CancellationToken.None);
+
+        Assert.That(outcome.Status, Is.EqualTo(DirectoryStatus.Invalid));
+        Assert.That(outcome.Errors!.FieldErrors.Keys, Is.EquivalentTo(new[] { "username" }));
+        Assert.That((await users.FindAsync(username.ToLowerInvariant(), CancellationToken.None))?.Username, Is.EqualTo(username));
+    }
+
+    [TestCase("", "password-long-enough", "username")]
+    [TestCase(" padded", "password-long-enough", "username")]
+    [TestCase("with:colon", "password-long-enough", "username")]
+    [TestCase("line\nbreak", "password-long-enough", "username")]
+    [TestCase("fine", "short", "password")]
+    [TestCase("fine", "", "password")]
+    [Requirement("SPEC-1-user-rules")]
+    public async Task Create_InvalidField_ReturnsFieldErrorAndStoresNothing(string username, string password, string field)
+    {
+        var users = NewService();
+        var name = username == "fine" ? Seed.Unique("fine") : username;
+
+        var outcome = await users.CreateAsync(new CreateUserRequest(name, password), Operator, CancellationToken.None);
+
+        Assert.That(outcome.Status, Is.EqualTo(DirectoryStatus.Invalid));
+        Assert.That(outcome.Errors!.FieldErrors.Keys, Is.EquivalentTo(new[] { field }));
+        if (name.Length > 0) Assert.That(await users.FindAsync(name, CancellationToken.None), Is.Null);
+    }
+
+    [Test]
+    [Requirement("SPEC-1-user-deactivated", "SPEC-7-audit")]
+    public async Task DeactivateThenActivate_ExistingUser_FlipsActiveAndAuditsBoth()
+    {
+        var users = NewService();
+        var seeded = await Seed.UserAsync();
+
+        var deactivated = await users.DeactivateAsync(seeded.Username.ToUpperInvariant(), Operator, CancellationToken.None);
+        var whileInactive = await users.FindAsync(seeded.Username, CancellationToken.None);
+        var activated = await users.ActivateAsync(seeded.Username, Operator, CancellationToken.None);
+
+        Assert.That(deactivated.Status, Is.EqualTo(DirectoryStatus.Done));
+        Assert.That(whileInactive!.Active, Is.False);
+        Assert.That(activated.Value!.Active, Is.True);
+        Assert.That((await users.FindAsync(seeded.Username, CancellationToken.None))!.Active, Is.True);
+        await using var connection = await TestDatabase.DataSource.OpenConnectionAsync();
+        var actions = await connection.QueryAsync<string>("SELECT action FROM audit_events WHERE target = @Username ORDER BY id", new { seeded.Username });
+        Assert.That(actions, Is.EqualTo(new[] { AuditActions.UserDeactivated, AuditActions.UserActivated }));
+    }
+
+    [Test]
+    [Requirement("SPEC-1-user-deactivated")]
+    public async Task Deactivate_UnknownUser_ReturnsNotFound()
+    {
+        var outcome = await NewService().DeactivateAsync(Seed.Unique("ghost"), Operator, CancellationToken.None);
+
+        Assert.That(outcome.Status, Is.EqualTo(DirectoryStatus.NotFound));
+    }
+
+    [Test]
+    [Requirement("SPEC-7-admin-auth")]
+    public async Task VerifyPassword_UnknownUser_ReturnsNullAfterAHashCheck()
+    {
+        var hasher = new CountingHasher();
+        var users = new UserService(new UserStore(TestDatabase.DataSource), hasher, new AuditLog(TestDatabase.DataSource), TimeProvider.System);
+
+        var user = await users.VerifyPasswordAsync(Seed.Unique("nobody"), "some-password", CancellationToken.None);
+
+        Assert.That(user, Is.Null);
+        Assert.That(hasher.Verifications, Is.EqualTo(1), "an unknown username costs one verification, like a known one");
+    }
+
+    private sealed class CountingHasher : IPasswordHasher
+    {
+        private readonly IdentityPasswordHasher _inner = new();
+        public int Verifications { get; private set; }
+        public string Hash(string password) => _inner.Hash(password);
+
+        public PasswordCheck Verify(string hash, string password)
+        {
+            Verifications++;
+            return _inner.Verify(hash, password);
+        }
+    }
+}
