@@ -73,7 +73,7 @@ public sealed class AdminAuthentication(IEnumerable<IAdminCredentialSource> sour
 /// HTTP Basic with a user's username and password (RFC 7617). A wrong password, an unknown user and
 /// a deactivated one are alike to the caller, and an unknown username costs one hash check too.
 /// </summary>
-public sealed class BasicCredentialSource(UserService users) : IAdminCredentialSource
+public sealed class BasicCredentialSource(UserAuthenticator users) : IAdminCredentialSource
 {
     private const string Scheme = "Basic";
 
@@ -86,8 +86,9 @@ public sealed class BasicCredentialSource(UserService users) : IAdminCredentialS
         }
         if (!TryDecode(header.Parameter, out var username, out var password)) return CredentialCheck.Rejected;
 
-        var user = await users.VerifyPasswordAsync(username, password, cancellationToken);
-        return user is { Active: true } ? CredentialCheck.Accepted(user) : CredentialCheck.Rejected;
+        // The login page's check: one verdict for unknown, wrong and deactivated, at one cost.
+        var user = await users.AuthenticateAsync(username, password, cancellationToken);
+        return user is not null ? CredentialCheck.Accepted(user) : CredentialCheck.Rejected;
     }
 
     // RFC 7617 §2: credentials are base64 of user-id ":" password, UTF-8 (§2.1); the user-id has no colon

@@ -1,7 +1,3 @@
-// The composition root's shared files (Hosting/Server.cs, Hosting/ServiceRegistration.cs) call
-// AddDirectory and MapClientAdminEndpoints with one line each, without a using of their own.
-global using Crowd.OAuth.Api.Directory;
-
 using Crowd.OAuth.Core.Directory;
 
 namespace Crowd.OAuth.Api.Directory;
@@ -13,8 +9,10 @@ public static class DirectoryServices
     {
         services.AddSingleton<ClientService>();
         services.AddSingleton<UserService>();
-        // Tried in this order; the bearer-token and session sources join here.
+        // Tried in this order (Spec §7): HTTP Basic, a SYSTEM_ADMIN bearer token, the session.
         services.AddSingleton<IAdminCredentialSource, BasicCredentialSource>();
+        services.AddSingleton<IAdminCredentialSource, BearerCredentialSource>();
+        services.AddSingleton<IAdminCredentialSource, SessionCredentialSource>();
         services.AddSingleton<AdminAuthentication>();
         return services;
     }

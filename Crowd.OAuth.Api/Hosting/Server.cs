@@ -1,5 +1,6 @@
 using Crowd.OAuth.Api.Applications;
 using Crowd.OAuth.Api.Authorization;
+using Crowd.OAuth.Api.Directory;
 using Crowd.OAuth.Api.Discovery;
 using Crowd.OAuth.Api.Resources;
 using Crowd.OAuth.Api.Tokens;

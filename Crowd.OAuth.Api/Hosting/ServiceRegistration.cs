@@ -1,4 +1,5 @@
 using Crowd.OAuth.Api.Authorization;
+using Crowd.OAuth.Api.Directory;
 using Crowd.OAuth.Api.Tokens;
 using Crowd.OAuth.Core.Auditing;
 using Crowd.OAuth.Core.Directory;

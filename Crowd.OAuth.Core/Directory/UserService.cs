@@ -12,7 +12,6 @@ public sealed class UserService(IUserStore store, IPasswordHasher hasher, IAudit
     private readonly CreateUserRequestValidator _validator = new();
 
     // Verified against when the username is unknown, so that a miss costs what a wrong password costs.
-    private readonly Lazy<string> _dummyHash = new(() => hasher.Hash(Secrets.RandomHex(16)));
 
     /// <summary>Case-insensitive (spec §1).</summary>
     public Task<User?> FindAsync(string username, CancellationToken cancellationToken) => store.FindByUsernameAsync(username, cancellationToken);
@@ -47,27 +46,6 @@ public sealed class UserService(IUserStore store, IPasswordHasher hasher, IAudit
 
     public Task<DirectoryOutcome<User>> ActivateAsync(string username, Actor actor, CancellationToken cancellationToken) =>
         SetActiveAsync(username, active: true, actor, cancellationToken);
-
-    /// <summary>
-    /// The user whose password this is, active or not (the caller decides what a deactivated user
-    /// may do), or null. An unknown username costs one hash verification, like a known one.
-    /// </summary>
-    public async Task<User?> VerifyPasswordAsync(string username, string password, CancellationToken cancellationToken)
-    {
-        var user = await store.FindByUsernameAsync(username, cancellationToken);
-        if (user is null)
-        {
-            hasher.Verify(_dummyHash.Value, password);
-            return null;
-        }
-        var check = hasher.Verify(user.PasswordHash, password);
-        if (check == PasswordCheck.Failed) return null;
-        if (check == PasswordCheck.SuccessRehashNeeded)
-        {
-            await store.SetPasswordHashAsync(user.Id, hasher.Hash(password), time.GetUtcNow(), cancellationToken);
-        }
-        return user;
-    }
 
     private async Task<DirectoryOutcome<User>> SetActiveAsync(string username, bool active, Actor actor, CancellationToken cancellationToken)
     {

@@ -83,8 +83,8 @@ public sealed partial class PageClient(HttpClient http) : IDisposable
 public static class Flow
 {
     /// <summary>RFC 7636 Appendix B.</summary>
-    public const string Verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-    public const string Challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    public const string Verifier = OAuthTestClient.Verifier;
+    public const string Challenge = OAuthTestClient.Challenge;
 
     /// <summary>An authorize URL: the client's first redirect, response_type=code, S256 PKCE, and the given overrides (null removes).</summary>
     public static string AuthorizeUrl(SeededClient client, params (string Name, string? Value)[] overrides)

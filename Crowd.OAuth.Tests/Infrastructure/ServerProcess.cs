@@ -34,9 +34,12 @@ public sealed class ServerProcess : IAsyncDisposable
         ["Logging__LogLevel__Default"] = "Information",
     };
 
-    public static ServerProcess Start(IDictionary<string, string?> environment, params string[] extraArgs)
+    public static ServerProcess Start(IDictionary<string, string?> environment, params string[] extraArgs) =>
+        Start(LocalCluster.FreePort(), environment, extraArgs);
+
+    /// <summary>On a given port (for a BaseUrl that must name it).</summary>
+    public static ServerProcess Start(int port, IDictionary<string, string?> environment, params string[] extraArgs)
     {
-        var port = LocalCluster.FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
