@@ -15,6 +15,8 @@ public static class CommandLine
         ["dev-seed"] = DevSeed.RunAsync,
         ["user"] = UserCommands.RunAsync,
         ["client"] = ClientCommands.RunAsync,
+        ["key"] = KeyCommands.RunAsync,
+        ["purge"] = KeyCommands.PurgeAsync,
     };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && (Commands.ContainsKey(args[0]) || args[0] is "help" or "--help");
@@ -75,6 +77,12 @@ public static class CommandLine
           client list                     the registered clients (never a secret)
           client reset-secret <clientId>  a new secret, printed once; existing tokens stay valid
           client delete <id|clientId>     delete a client with all its codes, grants and tokens
+
+          key list                        the signing keys that verify tokens (never the key material)
+          key add [--activate]            a new 256-bit HS256 key; --activate makes it sign new tokens
+          key activate <kid>              make this key sign new tokens (the old one keeps verifying)
+          key retire <kid>                tokens signed with this key stop working (not the active key)
+          purge                           delete expired codes and tokens and dead grants now
 
           dev-seed <credentials-file>     create the development administrator and client if absent
                                           (the run command calls this; credentials kept in the file)

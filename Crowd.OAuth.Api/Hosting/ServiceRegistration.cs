@@ -59,6 +59,7 @@ public static class ServiceRegistration
         services.AddSingleton<IPasswordHasher, IdentityPasswordHasher>();
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<TokenCodec>();
+        services.AddSingleton<SigningKeyAdministration>();
         services.AddSingleton<AuthorizationCodeIssuer>();
         services.AddTokens();
         services.AddSingleton<IPurgeStore, PurgeStore>();

@@ -22,6 +22,9 @@ public sealed class OAuth2ProviderOptions
     public bool RequireClientSecretWithPkce { get; set; }
     public int RefreshTokenReuseGraceSeconds { get; set; }
 
+    /// <summary>How often each node re-reads the signing keys from the database (the bound on a rotation reaching it).</summary>
+    public int SigningKeyRefreshSeconds { get; set; } = 30;
+
     /// <summary>Configured HS256 keys; when empty, keys are generated once and kept in the database.</summary>
     public List<SigningKeyOptions> SigningKeys { get; set; } = [];
 
@@ -81,6 +84,8 @@ public sealed class OAuth2ProviderOptionsValidator : AbstractValidator<OAuth2Pro
             .WithMessage("OAuth2Provider:PruneIntervalSeconds must be between 1 and 604800");
         RuleFor(o => o.RefreshTokenReuseGraceSeconds).InclusiveBetween(0, 300)
             .WithMessage("OAuth2Provider:RefreshTokenReuseGraceSeconds must be between 0 and 300");
+        RuleFor(o => o.SigningKeyRefreshSeconds).InclusiveBetween(1, 3600)
+            .WithMessage("OAuth2Provider:SigningKeyRefreshSeconds must be between 1 and 3600");
         RuleForEach(o => o.SigningKeys).ChildRules(key =>
         {
             key.RuleFor(k => k.Kid).Matches("^[A-Za-z0-9_-]{1,64}$")

@@ -5,12 +5,12 @@ namespace Crowd.OAuth.Core.Tokens;
 
 /// <summary>
 /// The keys this node signs and verifies with. Configured keys win; otherwise the database's keys,
-/// re-read at most every <see cref="RefreshInterval"/> so that a rotation reaches every node
-/// without a restart.
+/// re-read every <see cref="RefreshInterval"/> (SigningKeyRefreshSeconds, 30 s by default) so
+/// that a rotation reaches every node without a restart.
 /// </summary>
 public sealed class SigningKeyRing
 {
-    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
+    public TimeSpan RefreshInterval { get; }
 
     private readonly ISigningKeyStore _store;
     private readonly TimeProvider _time;
@@ -24,6 +24,7 @@ public sealed class SigningKeyRing
         _store = store;
         _time = time;
         _logger = logger;
+        RefreshInterval = TimeSpan.FromSeconds(options.SigningKeyRefreshSeconds);
         if (options.SigningKeys.Count > 0)
         {
             _configured = options.SigningKeys.Select((k, i) =>

@@ -2,6 +2,7 @@ using Crowd.OAuth.Api.Hosting;
 using Crowd.OAuth.Core.Directory;
 using Crowd.OAuth.Core.Protocol;
 using Crowd.OAuth.Data.Stores;
+using Npgsql;
 
 namespace Crowd.OAuth.Tests.Infrastructure;
 
@@ -28,13 +29,13 @@ public static class Seed
 
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
-    public static async Task<SeededUser> UserAsync(bool admin = false, bool active = true, string? username = null, string? password = null)
+    public static async Task<SeededUser> UserAsync(bool admin = false, bool active = true, string? username = null, string? password = null, NpgsqlDataSource? db = null)
     {
         var now = DateTimeOffset.UtcNow;
         password ??= "pw-" + Secrets.RandomHex(8);
         var user = new User(Guid.CreateVersion7(), username ?? Unique("user"), "Test User", "user@example.test",
             active, admin, Hasher.Hash(password), now);
-        if (!await new UserStore(TestDatabase.DataSource).CreateAsync(user, CancellationToken.None))
+        if (!await new UserStore(db ?? TestDatabase.DataSource).CreateAsync(user, CancellationToken.None))
         {
             throw new InvalidOperationException("username taken: " + user.Username);
         }
@@ -46,15 +47,26 @@ public static class Seed
         string scope = Scopes.SystemAdmin,
         bool isPublic = false,
         bool introspect = false,
-        string? name = null)
+        string? name = null,
+        NpgsqlDataSource? db = null)
     {
         var now = DateTimeOffset.UtcNow;
         var secret = isPublic ? null : Secrets.RandomHex(32);
         var client = new Client(Guid.CreateVersion7(), Secrets.RandomHex(16), name ?? Unique("client"),
             isPublic ? ClientTypes.Public : ClientTypes.Confidential, secret is null ? null : Secrets.Digest(secret),
             redirects ?? ["https://app.example.test/callback"], scope, introspect, "test", now);
-        var result = await new ClientStore(TestDatabase.DataSource).CreateAsync(client, CancellationToken.None);
+        var result = await new ClientStore(db ?? TestDatabase.DataSource).CreateAsync(client, CancellationToken.None);
         if (result != ClientWriteResult.Done) throw new InvalidOperationException("client not created: " + result);
         return new SeededClient(client, secret);
     }
+}
+
+/// <summary>A code issued straight into a given database through the real issuer (the consent page's step), for process tests.</summary>
+public static class DirectIssuer
+{
+    public static Task<string> IssueCodeAsync(NpgsqlDataSource db, SeededClient client, SeededUser user, string scope = Scopes.SystemAdmin) =>
+        new Crowd.OAuth.Core.Grants.AuthorizationCodeIssuer(new AuthorizationCodeStore(db),
+                new Crowd.OAuth.Core.Settings.OAuth2ProviderOptions { BaseUrl = "https://crowd.example.test" }, TimeProvider.System)
+            .IssueAsync(new Crowd.OAuth.Core.Grants.ApprovedAuthorization(client.Client, user.User, client.RedirectUri, scope,
+                OAuthTestClient.Challenge, CodeChallengeMethods.S256), CancellationToken.None);
 }
