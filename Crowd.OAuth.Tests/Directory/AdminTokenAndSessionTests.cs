@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Crowd.OAuth.Core.Protocol;
+using Crowd.OAuth.Tests.Authorization;
+using Crowd.OAuth.Tests.Infrastructure;
+
+namespace Crowd.OAuth.Tests.DirectoryAdmin;
+
+/// <summary>Spec §7: the admin API also takes an administrator's SYSTEM_ADMIN bearer token, or their session.</summary>
+public sealed class AdminTokenAndSessionTests
+{
+    private TokenHarness _harness = null!;
+
+    [OneTimeSetUp]
+    public void Start() => _harness = new TokenHarness();
+
+    [OneTimeTearDown]
+    public ValueTask Stop() => _harness.DisposeAsync();
+
+    private async Task<HttpStatusCode> ListWithBearerAsync(string token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, AdminApi.Clients);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return (await _harness.Client.Http.SendAsync(request)).StatusCode;
+    }
+
+    [Test]
+    [Requirement("SPEC-7-admin-auth")]
+    public async Task List_AdministratorsSystemAdminToken_Is200()
+    {
+        var client = await Seed.ClientAsync();
+        var admin = await Seed.UserAsync(admin: true);
+        var tokens = await _harness.Client.ObtainTokensAsync(client, admin, Scopes.SystemAdmin);
+
+        Assert.That(await ListWithBearerAsync(tokens.AccessToken), Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    [Requirement("SPEC-7-admin-auth")]
+    public async Task List_AdministratorsUserScopeToken_Is401()
+    {
+        var client = await Seed.ClientAsync();
+        var admin = await Seed.UserAsync(admin: true);
+        var tokens = await _harness.Client.ObtainTokensAsync(client, admin, Scopes.User);
+
+        Assert.That(await ListWithBearerAsync(tokens.AccessToken), Is.EqualTo(HttpStatusCode.Unauthorized));
+    }
+
+    [Test]
+    [Requirement("SPEC-7-admin-auth")]
+    public async Task List_NonAdministratorsSystemAdminToken_Is403()
+    {
+        var client = await Seed.ClientAsync();
+        var user = await Seed.UserAsync(admin: false);
+        var tokens = await _harness.Client.ObtainTokensAsync(client, user, Scopes.SystemAdmin);
+
+        Assert.That(await ListWithBearerAsync(tokens.AccessToken), Is.EqualTo(HttpStatusCode.Forbidden));
+    }
+
+    [Test]
+    [Requirement("SPEC-7-admin-auth")]
+    public async Task List_RevokedToken_Is401()
+    {
+        var client = await Seed.ClientAsync();
+        var admin = await Seed.UserAsync(admin: true);
+        var tokens = await _harness.Client.ObtainTokensAsync(client, admin);
+        await _harness.Client.RefreshAsync(client, tokens.RefreshToken);
+
+        Assert.That(await ListWithBearerAsync(tokens.AccessToken), Is.EqualTo(HttpStatusCode.Unauthorized));
+    }
+
+    [Test]
+    [Requirement("SPEC-7-admin-auth")]
+    public async Task List_AdministratorsSession_Is200AndAUsersSessionIs403()
+    {
+        var admin = await Seed.UserAsync(admin: true);
+        var user = await Seed.UserAsync();
+        using var adminPages = PageClient.For(_harness.Factory);
+        using var userPages = PageClient.For(_harness.Factory);
+        await adminPages.LogInAsync(admin);
+        await userPages.LogInAsync(user);
+
+        Assert.That((await adminPages.GetAsync(AdminApi.Clients)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await userPages.GetAsync(AdminApi.Clients)).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+    }
+}
