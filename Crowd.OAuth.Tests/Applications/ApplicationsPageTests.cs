@@ -161,12 +161,7 @@ public sealed class ApplicationsBrowserTests
         var dropped = await api.ObtainTokensAsync(drop, user);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         await page.GotoAsync($"http://127.0.0.1:{port}{ApplicationsEndpoints.ApplicationsPath}");
         await page.GetByLabel("Username").FillAsync(user.Username);

@@ -27,12 +27,7 @@ public sealed class BrowserFlowTests
         _nodeB = ServerProcess.Start(ServerProcess.DefaultEnvironment(TestDatabase.ConnectionString));
         await Task.WhenAll(_nodeA.WaitUntilLiveAsync(), _nodeB.WaitUntilLiveAsync());
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _browser = await Chromium.LaunchAsync(_playwright);
     }
 
     [OneTimeTearDown]

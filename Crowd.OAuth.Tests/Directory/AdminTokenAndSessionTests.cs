@@ -7,21 +7,13 @@ using Crowd.OAuth.Tests.Infrastructure;
 namespace Crowd.OAuth.Tests.DirectoryAdmin;
 
 /// <summary>Spec §7: the admin API also takes an administrator's SYSTEM_ADMIN bearer token, or their session.</summary>
-public sealed class AdminTokenAndSessionTests
+public sealed class AdminTokenAndSessionTests : TokenHarnessFixture
 {
-    private TokenHarness _harness = null!;
-
-    [OneTimeSetUp]
-    public void Start() => _harness = new TokenHarness();
-
-    [OneTimeTearDown]
-    public ValueTask Stop() => _harness.DisposeAsync();
-
     private async Task<HttpStatusCode> ListWithBearerAsync(string token)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, AdminApi.Clients);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return (await _harness.Client.Http.SendAsync(request)).StatusCode;
+        return (await Harness.Client.Http.SendAsync(request)).StatusCode;
     }
 
     [Test]
@@ -30,7 +22,7 @@ public sealed class AdminTokenAndSessionTests
     {
         var client = await Seed.ClientAsync();
         var admin = await Seed.UserAsync(admin: true);
-        var tokens = await _harness.Client.ObtainTokensAsync(client, admin, Scopes.SystemAdmin);
+        var tokens = await Harness.Client.ObtainTokensAsync(client, admin, Scopes.SystemAdmin);
 
         Assert.That(await ListWithBearerAsync(tokens.AccessToken), Is.EqualTo(HttpStatusCode.OK));
     }
@@ -41,7 +33,7 @@ public sealed class AdminTokenAndSessionTests
     {
         var client = await Seed.ClientAsync();
         var admin = await Seed.UserAsync(admin: true);
-        var tokens = await _harness.Client.ObtainTokensAsync(client, admin, Scopes.User);
+        var tokens = await Harness.Client.ObtainTokensAsync(client, admin, Scopes.User);
 
         Assert.That(await ListWithBearerAsync(tokens.AccessToken), Is.EqualTo(HttpStatusCode.Unauthorized));
     }
@@ -52,7 +44,7 @@ public sealed class AdminTokenAndSessionTests
     {
         var client = await Seed.ClientAsync();
         var user = await Seed.UserAsync(admin: false);
-        var tokens = await _harness.Client.ObtainTokensAsync(client, user, Scopes.SystemAdmin);
+        var tokens = await Harness.Client.ObtainTokensAsync(client, user, Scopes.SystemAdmin);
 
         Assert.That(await ListWithBearerAsync(tokens.AccessToken), Is.EqualTo(HttpStatusCode.Forbidden));
     }
@@ -63,8 +55,8 @@ public sealed class AdminTokenAndSessionTests
     {
         var client = await Seed.ClientAsync();
         var admin = await Seed.UserAsync(admin: true);
-        var tokens = await _harness.Client.ObtainTokensAsync(client, admin);
-        await _harness.Client.RefreshAsync(client, tokens.RefreshToken);
+        var tokens = await Harness.Client.ObtainTokensAsync(client, admin);
+        await Harness.Client.RefreshAsync(client, tokens.RefreshToken);
 
         Assert.That(await ListWithBearerAsync(tokens.AccessToken), Is.EqualTo(HttpStatusCode.Unauthorized));
     }
@@ -75,8 +67,8 @@ public sealed class AdminTokenAndSessionTests
     {
         var admin = await Seed.UserAsync(admin: true);
         var user = await Seed.UserAsync();
-        using var adminPages = PageClient.For(_harness.Factory);
-        using var userPages = PageClient.For(_harness.Factory);
+        using var adminPages = PageClient.For(Harness.Factory);
+        using var userPages = PageClient.For(Harness.Factory);
         await adminPages.LogInAsync(admin);
         await userPages.LogInAsync(user);
 

@@ -73,12 +73,7 @@ public sealed class SeedFlowTests
         });
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
         // The seed's authorize URL: client_id, redirect_uri, response_type, state, scope, code_challenge, S256
         await page.GotoAsync($"{_baseUrl}/rest/oauth2/latest/authorize?client_id={client.ClientId}&redirect_uri={Uri.EscapeDataString(redirectUri)}&response_type=code&state=STATE-42&scope=SYSTEM_ADMIN&code_challenge={OAuthTestClient.Challenge}&code_challenge_method=S256");

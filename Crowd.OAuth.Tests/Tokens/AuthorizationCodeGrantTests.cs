@@ -7,17 +7,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Crowd.OAuth.Tests.Tokens;
 
 /// <summary>The authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.5–4.6, RFC 9700 §2.1.1, Spec §4).</summary>
-public sealed class AuthorizationCodeGrantTests
+public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
 {
-    private TokenHarness _harness = null!;
-    private OAuthTestClient Api => _harness.Client;
-
-    [OneTimeSetUp]
-    public void Start() => _harness = new TokenHarness();
-
-    [OneTimeTearDown]
-    public ValueTask Stop() => _harness.DisposeAsync();
-
     private static async Task<long> LivePairsOfGrantsOfClientAsync(SeededClient client)
     {
         await using var cmd = TestDatabase.DataSource.CreateCommand(

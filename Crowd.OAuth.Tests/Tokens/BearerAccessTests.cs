@@ -11,17 +11,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Crowd.OAuth.Tests.Tokens;
 
 /// <summary>Access tokens at the protected API (RFC 6750 §2–§3, Spec §5).</summary>
-public sealed class BearerAccessTests
+public sealed class BearerAccessTests : TokenHarnessFixture
 {
-    private TokenHarness _harness = null!;
-    private OAuthTestClient Api => _harness.Client;
-
-    [OneTimeSetUp]
-    public void Start() => _harness = new TokenHarness();
-
-    [OneTimeTearDown]
-    public ValueTask Stop() => _harness.DisposeAsync();
-
     private async Task<HttpResponseMessage> GetAsync(string path, AuthenticationHeaderValue? authorization)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);

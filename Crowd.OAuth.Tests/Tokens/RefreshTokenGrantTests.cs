@@ -8,17 +8,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Crowd.OAuth.Tests.Tokens;
 
 /// <summary>The refresh token grant: rotation, narrowing, reuse detection, grace (RFC 6749 §6, RFC 9700 §4.14.2, Spec §4).</summary>
-public sealed class RefreshTokenGrantTests
+public sealed class RefreshTokenGrantTests : TokenHarnessFixture
 {
-    private TokenHarness _harness = null!;
-    private OAuthTestClient Api => _harness.Client;
-
-    [OneTimeSetUp]
-    public void Start() => _harness = new TokenHarness();
-
-    [OneTimeTearDown]
-    public ValueTask Stop() => _harness.DisposeAsync();
-
     private static async Task<long> ScalarAsync(string sql, object parameter)
     {
         await using var cmd = TestDatabase.DataSource.CreateCommand(sql);

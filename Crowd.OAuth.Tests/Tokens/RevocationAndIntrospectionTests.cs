@@ -7,17 +7,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Crowd.OAuth.Tests.Tokens;
 
 /// <summary>Revocation (RFC 7009) and introspection (RFC 7662), Spec §6.</summary>
-public sealed class RevocationAndIntrospectionTests
+public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
 {
-    private TokenHarness _harness = null!;
-    private OAuthTestClient Api => _harness.Client;
-
-    [OneTimeSetUp]
-    public void Start() => _harness = new TokenHarness();
-
-    [OneTimeTearDown]
-    public ValueTask Stop() => _harness.DisposeAsync();
-
     private async Task<TokenAnswer> PostAsync(string path, SeededClient client, Dictionary<string, string> form)
     {
         form["client_id"] = client.ClientId;

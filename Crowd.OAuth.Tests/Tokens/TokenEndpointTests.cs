@@ -7,17 +7,8 @@ using Crowd.OAuth.Tests.Infrastructure;
 namespace Crowd.OAuth.Tests.Tokens;
 
 /// <summary>The token endpoint's request handling and client authentication (Spec §4, RFC 6749 §2.3, §3.2, §5.2).</summary>
-public sealed class TokenEndpointTests
+public sealed class TokenEndpointTests : TokenHarnessFixture
 {
-    private TokenHarness _harness = null!;
-    private OAuthTestClient Api => _harness.Client;
-
-    [OneTimeSetUp]
-    public void Start() => _harness = new TokenHarness();
-
-    [OneTimeTearDown]
-    public ValueTask Stop() => _harness.DisposeAsync();
-
     [Test]
     [Requirement("SPEC-4-response", "RFC6749-5.1-no-store")]
     public async Task Exchange_ValidCode_ReturnsCrowdShapedTokensNotCached()
