@@ -9,6 +9,7 @@
 #   DATABASE_URL=postgresql://user:pass@host:5432/crowdoauth scripts/run.sh
 # (or CROWDOAUTH_ConnectionStrings__CrowdOAuth="Host=…;Database=…" with the schema already migrated).
 set -euo pipefail
+started_pg=""
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 . scripts/lib/pg.sh
@@ -41,6 +42,7 @@ else
   pgport=$(cat "$pgport_file")
   if ! pg_running "$pgdata"; then
     pg_start "$pgdata" "$pgport"
+    started_pg="$pgdata"   # stopped again when the server stops
   fi
   pgpass=$(cat "$pwfile")
   export PGPASSWORD="$pgpass"
@@ -50,7 +52,7 @@ else
   unset PGPASSWORD
   conn="postgresql://postgres:$pgpass@127.0.0.1:$pgport/crowdoauth"
   scripts/migrate.sh "$conn"
-  echo "run: PostgreSQL on 127.0.0.1:$pgport (data in .data/pg; stop it with: runuser -u postgres -- pg_ctl -D .data/pg stop)"
+  echo "run: PostgreSQL on 127.0.0.1:$pgport (data kept in .data/pg)"
 fi
 
 echo "run: building"
@@ -69,5 +71,15 @@ echo "  authorize at    $base_url/rest/oauth2/latest/authorize?client_id=…&red
 echo "  metadata        $base_url/.well-known/oauth-authorization-server"
 echo
 
+# The server runs in the foreground; Ctrl-C stops it, and the PostgreSQL this script started.
 cd "$data/bin"
-exec dotnet Crowd.OAuth.Api.dll --urls "http://127.0.0.1:$port"
+dotnet Crowd.OAuth.Api.dll --urls "http://127.0.0.1:$port" &
+server=$!
+stop() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  if [ -n "${started_pg:-}" ]; then pg_stop "$started_pg"; echo "run: PostgreSQL stopped"; fi
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+wait "$server"

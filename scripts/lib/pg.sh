@@ -3,9 +3,9 @@
 
 pg_bin() {
   local tool=$1 d
-  if command -v "$tool" >/dev/null 2>&1; then command -v "$tool"; return; fi
+  if command -v "$tool" >/dev/null 2>&1; then command -v "$tool"; return 0; fi
   for d in /usr/lib/postgresql/*/bin; do
-    if [ -x "$d/$tool" ]; then echo "$d/$tool"; return; fi
+    if [ -x "$d/$tool" ]; then echo "$d/$tool"; return 0; fi
   done
   echo "PostgreSQL's $tool was not found: install PostgreSQL 15 or newer (apt-get install postgresql)" >&2
   return 1
@@ -46,11 +46,11 @@ pg_start() {
 }
 
 pg_running() {
-  local pg_ctl; pg_ctl=$(pg_bin pg_ctl) || return 1
+  local pg_ctl; pg_ctl=$(pg_bin pg_ctl); [ -n "$pg_ctl" ] || return 1
   as_pg "$pg_ctl" -D "$1" status >/dev/null 2>&1
 }
 
 pg_stop() {
-  local pg_ctl; pg_ctl=$(pg_bin pg_ctl) || return 1
+  local pg_ctl; pg_ctl=$(pg_bin pg_ctl); [ -n "$pg_ctl" ] || return 1
   as_pg "$pg_ctl" -D "$1" -m fast -w stop >/dev/null 2>&1 || true
 }
