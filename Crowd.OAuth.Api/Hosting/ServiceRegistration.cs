@@ -3,6 +3,7 @@ using Crowd.OAuth.Core.Auditing;
 using Crowd.OAuth.Core.Directory;
 using Crowd.OAuth.Core.Grants;
 using Crowd.OAuth.Core.Settings;
+using Crowd.OAuth.Core.Throttling;
 using Crowd.OAuth.Core.Tokens;
 using Crowd.OAuth.Data;
 using Crowd.OAuth.Data.Stores;
@@ -32,6 +33,11 @@ public static class ServiceRegistration
         });
         services.AddSingleton(sp =>
         {
+            var (options, error) = Settings.LoadThrottling(sp.GetRequiredService<IConfiguration>());
+            return options ?? throw new StartupException(error!);
+        });
+        services.AddSingleton(sp =>
+        {
             var connectionString = Settings.ConnectionString(sp.GetRequiredService<IConfiguration>())
                 ?? throw new StartupException("no database configured: set ConnectionStrings:CrowdOAuth (environment variable CROWDOAUTH_ConnectionStrings__CrowdOAuth)");
             try
@@ -51,12 +57,14 @@ public static class ServiceRegistration
         services.AddSingleton<IAuditLog, AuditLog>();
         services.AddSingleton<IAuthorizationCodeStore, AuthorizationCodeStore>();
         services.AddSingleton<DataProtectionKeyStore>();
+        services.AddSingleton<IThrottleStore, ThrottleStore>();
 
         // Protocol (Core)
         services.AddSingleton<IPasswordHasher, IdentityPasswordHasher>();
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<TokenCodec>();
         services.AddSingleton<AuthorizationCodeIssuer>();
+        services.AddSingleton<FailedAuthenticationThrottle>();
         services.AddTokens();
         return services;
     }
@@ -66,6 +74,8 @@ public static class ServiceRegistration
     {
         services.AddCrowdOAuthCore();
         services.AddSecretSafeRequestLogging();
+        services.AddCrowdFormLimits();
+        services.AddCrowdRateLimiting();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
         // Data Protection keys in PostgreSQL under a fixed application name: any node reads any node's cookies.
