@@ -33,6 +33,13 @@ public static class ErrorHandling
             await WriteErrorAsync(context, (HttpStatusCode)bad.StatusCode, OAuthError.InvalidRequest("the request is malformed, too large or too slow"));
             return;
         }
+        if (exception is PostgresException { SqlState: "22021" or "22P05" })
+        {
+            // A value PostgreSQL cannot store as text (a NUL character): the caller's input, not our failure.
+            logger.LogDebug("Unstorable character in a value while serving {Path}", context.Request.Path.Value);
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, OAuthError.InvalidRequest("a value contains characters that are not allowed"));
+            return;
+        }
         if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; there is no one to answer.

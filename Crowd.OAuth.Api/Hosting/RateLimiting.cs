@@ -65,13 +65,13 @@ public static class RateLimitPolicies
         app.Use(async (context, next) =>
         {
             var policy = context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName;
-            if (policy == PerClient && context.Request.HasFormContentType)
+            if (policy == PerClient && ProtocolRequest.IsUrlEncodedForm(context.Request.ContentType))
             {
                 try
                 {
                     await context.Request.ReadFormAsync(context.RequestAborted);
                 }
-                catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException or OperationCanceledException)
+                catch (Exception e) when (ProtocolRequest.IsUnreadableForm(e) || e is OperationCanceledException)
                 {
                     // The handler reads again and answers invalid_request.
                 }

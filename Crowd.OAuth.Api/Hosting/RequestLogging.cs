@@ -45,6 +45,9 @@ public static class RequestLogging
             }
         });
         // Structured console lines that show the request-id scope; Logging:Console:FormatterName=json for JSON.
+        // Naming the formatter matters: without a name the console logger rebuilds the simple
+        // formatter's options from its own obsolete ones and drops these.
+        services.Configure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
         services.Configure<SimpleConsoleFormatterOptions>(o =>
         {
             o.IncludeScopes = true;

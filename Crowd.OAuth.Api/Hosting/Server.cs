@@ -22,6 +22,7 @@ public static class Server
         });
 
         var app = builder.Build();
+        app.UseConfiguredProxies(app.Configuration);
         app.UseSecretSafeRequestLogging();
         app.UseCrowdErrorHandling();
         app.UseCrowdRateLimiting();

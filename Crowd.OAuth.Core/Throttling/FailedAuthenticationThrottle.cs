@@ -65,8 +65,9 @@ public sealed class FailedAuthenticationThrottle(IThrottleStore store, Throttlin
         var until = ThrottleWindow.StartOf(now, Window) + Window;
         if (_blockedUntil.TryAdd(key, until))
         {
-            // The client_id is public; the count tells an operator someone is guessing.
-            logger.LogWarning("Client {ClientId} blocked until {Until:O} after {Hits} failed authentications in the current window", clientId, until, hits);
+            // The client_id is public; the count tells an operator someone is guessing. An unknown
+            // client_id is the caller's text: only a printable form of it is logged (no line injection).
+            logger.LogWarning("Client {ClientId} blocked until {Until:O} after {Hits} failed authentications in the current window", Printable(clientId), until, hits);
             Prune(now);
         }
         else
@@ -112,6 +113,9 @@ public sealed class FailedAuthenticationThrottle(IThrottleStore store, Throttlin
             if (until <= now) _blockedUntil.TryRemove(KeyValuePair.Create(key, until));
         }
     }
+
+    private static string Printable(string clientId) =>
+        new(clientId.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '?').ToArray());
 
     private sealed record BlockedSet(DateTimeOffset FetchedAt, DateTimeOffset WindowStart, IReadOnlySet<string> Keys);
 }
