@@ -36,23 +36,35 @@ public static class Database
             var val = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "";
             if (key.Equals("sslmode", StringComparison.OrdinalIgnoreCase)) builder.SslMode = Enum.Parse<SslMode>(val, ignoreCase: true);
             else if (key.Equals("application_name", StringComparison.OrdinalIgnoreCase)) builder.ApplicationName = val;
+            else if (key.Equals("target_session_attrs", StringComparison.OrdinalIgnoreCase)) builder.TargetSessionAttributes = val;
         }
         return builder;
     }
 
     /// <summary>
     /// The data source. Defaults bound every wait: 5 s to connect, 15 s per command, a pool of 100.
-    /// Values given in the connection string win.
+    /// No Reset On Close is on: the server keeps no session state (no SET, temporary tables,
+    /// advisory locks, LISTEN or prepared statements; Npgsql's automatic preparation stays off), so
+    /// a connection needs no DISCARD ALL when it goes back to the pool, which also makes it safe
+    /// behind PgBouncer in transaction pooling mode. Values given in the connection string win.
     /// </summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
         var builder = ParseConnectionString(connectionString);
-        var given = new NpgsqlConnectionStringBuilder(builder.ConnectionString);
-        if (!connectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase)) builder.Timeout = 5;
-        if (!connectionString.Contains("Command Timeout", StringComparison.OrdinalIgnoreCase)) builder.CommandTimeout = 15;
-        if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)) builder.MaxPoolSize = 100;
-        if (string.IsNullOrEmpty(given.ApplicationName)) builder.ApplicationName = "crowd-oauth";
+        var given = GivenKeys(builder.ConnectionString);
+        if (!given.Contains("timeout")) builder.Timeout = 5;
+        if (!given.Contains("commandtimeout")) builder.CommandTimeout = 15;
+        if (!given.Contains("maximumpoolsize") && !given.Contains("maxpoolsize")) builder.MaxPoolSize = 100;
+        if (!given.Contains("noresetonclose")) builder.NoResetOnClose = true;
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crowd-oauth";
         return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+    }
+
+    /// <summary>The keys a connection string sets, lower case without spaces ("Command Timeout" → "commandtimeout").</summary>
+    private static HashSet<string> GivenKeys(string connectionString)
+    {
+        var generic = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return generic.Keys.Cast<string>().Select(k => k.Replace(" ", "").ToLowerInvariant()).ToHashSet();
     }
 
     /// <summary>True when <paramref name="exception"/> means the database cannot be reached now (worth a 503).</summary>

@@ -70,7 +70,7 @@ internal static class KeyCommands
     {
         if (args.Length > 0) return CliOutput.UsageError("purge", "takes no arguments");
         var report = await services.GetRequiredService<Purger>().PurgeAsync(CancellationToken.None);
-        await output.WriteLineAsync($"purged {report.Codes} codes, {report.TokenPairs} token pairs, {report.Grants} grants");
+        await output.WriteLineAsync($"purged {report.Codes} codes, {report.TokenPairs} token pairs, {report.Grants} grants, {report.ThrottleCounters} throttle counters");
         return 0;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Crowd.OAuth.Core.Protocol;
 using Crowd.OAuth.Data;
 using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
 
 namespace Crowd.OAuth.Api.Hosting;
 
@@ -23,10 +24,36 @@ public static class ErrorHandling
     {
         var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Crowd.OAuth.Errors");
-        var unavailable = exception is not null && (Database.IsUnavailable(exception) || exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested);
+
+        if (exception is BadHttpRequestException bad)
+        {
+            // Kestrel refused the request's framing or size while a handler read it (413, 408, 400). Its
+            // message may quote the request, so only the status is logged.
+            logger.LogDebug("Bad request while serving {Path}: status {Status}", context.Request.Path.Value, bad.StatusCode);
+            await WriteErrorAsync(context, (HttpStatusCode)bad.StatusCode, OAuthError.InvalidRequest("the request is malformed, too large or too slow"));
+            return;
+        }
+        if (exception is PostgresException { SqlState: "22021" or "22P05" })
+        {
+            // A value PostgreSQL cannot store as text (a NUL character): the caller's input, not our failure.
+            logger.LogDebug("Unstorable character in a value while serving {Path}", context.Request.Path.Value);
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, OAuthError.InvalidRequest("a value contains characters that are not allowed"));
+            return;
+        }
+        if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is no one to answer.
+            logger.LogDebug("Request to {Path} aborted by the client", context.Request.Path.Value);
+            return;
+        }
+
+        var unavailable = exception is not null && (Database.IsUnavailable(exception) || exception is OperationCanceledException);
         if (unavailable)
         {
             logger.LogWarning("Database unavailable while serving {Path}: {Type}", context.Request.Path.Value, exception!.GetType().Name);
+            // Pooled connections to a server that restarted are all dead: drop them now rather than
+            // fail one request per pooled connection after it is back.
+            context.RequestServices.GetService<NpgsqlDataSource>()?.Clear();
         }
         else
         {

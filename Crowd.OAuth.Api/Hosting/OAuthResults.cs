@@ -40,10 +40,12 @@ public static class OAuthResults
     public static IResult Error(OAuthError error)
     {
         var body = new Dictionary<string, string> { [Parameters.Error] = error.Code, [Parameters.ErrorDescription] = error.Description };
+        // RFC 6585 §4: a throttled client gets 429 and how long to wait (see OAuthError.TooManyAttempts)
+        if (error.RetryAfter is { } wait) return new NoStoreJson(body, StatusCodes.Status429TooManyRequests, null, RetryAfterSeconds(wait));
         return error.Code switch
         {
             Errors.InvalidClient => new NoStoreJson(body, StatusCodes.Status401Unauthorized, $"Basic realm=\"{Realm}\", charset=\"UTF-8\""),
-            Errors.TemporarilyUnavailable => new NoStoreJson(body, StatusCodes.Status503ServiceUnavailable, null),
+            Errors.TemporarilyUnavailable => new NoStoreJson(body, StatusCodes.Status503ServiceUnavailable, null, 5),
             Errors.ServerError => new NoStoreJson(body, StatusCodes.Status500InternalServerError, null),
             _ => new NoStoreJson(body, StatusCodes.Status400BadRequest, null),
         };
@@ -72,7 +74,10 @@ public static class OAuthResults
         public TokenResponseBody(TokenResponse r) : this(r.AccessToken, r.TokenType, r.ExpiresIn, r.RefreshToken, r.Scope, r.CreatedAt) { }
     }
 
-    private sealed class NoStoreJson(object? body, int status, string? challenge) : IResult
+    /// <summary>RFC 9110 §10.2.3: Retry-After in whole seconds, at least 1.</summary>
+    public static int RetryAfterSeconds(TimeSpan wait) => (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 86_400);
+
+    private sealed class NoStoreJson(object? body, int status, string? challenge, int? retryAfterSeconds = null) : IResult
     {
         public Task ExecuteAsync(HttpContext context)
         {
@@ -82,6 +87,7 @@ public static class OAuthResults
             response.Headers.CacheControl = "no-store";
             response.Headers.Pragma = "no-cache";
             if (challenge is not null) response.Headers.WWWAuthenticate = challenge;
+            if (retryAfterSeconds is { } seconds) response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return body is null ? Task.CompletedTask : response.WriteAsJsonAsync(body, body.GetType());
         }
     }

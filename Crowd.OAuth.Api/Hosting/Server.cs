@@ -5,6 +5,7 @@ using Crowd.OAuth.Api.Discovery;
 using Crowd.OAuth.Api.Resources;
 using Crowd.OAuth.Api.Tokens;
 using Crowd.OAuth.Core.Settings;
+using Crowd.OAuth.Core.Throttling;
 using Crowd.OAuth.Data;
 using Npgsql;
 
@@ -18,14 +19,17 @@ public static class Server
         var builder = WebApplication.CreateBuilder(args);
         builder.Configuration.AddCrowdConfiguration(args);
         builder.Services.AddCrowdOAuthServer();
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.ApplyCrowdLimits(context.Configuration);
         });
 
         var app = builder.Build();
+        app.UseConfiguredProxies(app.Configuration);
         app.UseSecretSafeRequestLogging();
         app.UseCrowdErrorHandling();
+        app.UseCrowdRateLimiting();
         app.MapHealthEndpoints();
         // Endpoint families, one Map…Endpoints each:
         app.MapTokenEndpoints();
@@ -61,6 +65,7 @@ public static class Server
     public static async Task CheckAtStartAsync(IServiceProvider services, ILogger logger)
     {
         var options = services.GetRequiredService<OAuth2ProviderOptions>();
+        services.GetRequiredService<ThrottlingOptions>();
         var dataSource = services.GetRequiredService<NpgsqlDataSource>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         int applied;

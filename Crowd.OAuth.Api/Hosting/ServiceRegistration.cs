@@ -6,6 +6,7 @@ using Crowd.OAuth.Core.Directory;
 using Crowd.OAuth.Core.Grants;
 using Crowd.OAuth.Core.Maintenance;
 using Crowd.OAuth.Core.Settings;
+using Crowd.OAuth.Core.Throttling;
 using Crowd.OAuth.Core.Tokens;
 using Crowd.OAuth.Data.Stores;
 using Crowd.OAuth.Data;
@@ -35,6 +36,11 @@ public static class ServiceRegistration
         });
         services.AddSingleton(sp =>
         {
+            var (options, error) = Settings.LoadThrottling(sp.GetRequiredService<IConfiguration>());
+            return options ?? throw new StartupException(error!);
+        });
+        services.AddSingleton(sp =>
+        {
             var connectionString = Settings.ConnectionString(sp.GetRequiredService<IConfiguration>())
                 ?? throw new StartupException("no database configured: set ConnectionStrings:CrowdOAuth (environment variable CROWDOAUTH_ConnectionStrings__CrowdOAuth)");
             try
@@ -54,6 +60,7 @@ public static class ServiceRegistration
         services.AddSingleton<IAuditLog, AuditLog>();
         services.AddSingleton<IAuthorizationCodeStore, AuthorizationCodeStore>();
         services.AddSingleton<DataProtectionKeyStore>();
+        services.AddSingleton<IThrottleStore, ThrottleStore>();
 
         // Protocol (Core)
         services.AddSingleton<IPasswordHasher, IdentityPasswordHasher>();
@@ -61,6 +68,7 @@ public static class ServiceRegistration
         services.AddSingleton<TokenCodec>();
         services.AddSingleton<SigningKeyAdministration>();
         services.AddSingleton<AuthorizationCodeIssuer>();
+        services.AddSingleton<FailedAuthenticationThrottle>();
         services.AddTokens();
         services.AddSingleton<IPurgeStore, PurgeStore>();
         services.AddSingleton<Purger>();
@@ -74,6 +82,8 @@ public static class ServiceRegistration
         services.AddCrowdOAuthCore();
         services.AddSecretSafeRequestLogging();
         services.AddHostedService<PurgeJob>();
+        services.AddCrowdFormLimits();
+        services.AddCrowdRateLimiting();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddAuthorizationPages();
 

@@ -1,4 +1,5 @@
 using Crowd.OAuth.Core.Settings;
+using Crowd.OAuth.Core.Throttling;
 
 namespace Crowd.OAuth.Api.Hosting;
 
@@ -43,6 +44,22 @@ public static class Settings
             return (null, $"invalid setting: {e.Message}");
         }
         var result = new OAuth2ProviderOptionsValidator().Validate(options);
+        return result.IsValid ? (options, null) : (null, string.Join("; ", result.Errors.Select(e => e.ErrorMessage).Distinct()));
+    }
+
+    /// <summary>The throttling settings (<c>OAuth2Provider:Throttling</c>), or one line saying what is wrong.</summary>
+    public static (ThrottlingOptions? Options, string? Error) LoadThrottling(IConfiguration configuration)
+    {
+        var options = new ThrottlingOptions();
+        try
+        {
+            configuration.GetSection(ThrottlingOptions.Section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            return (null, $"invalid setting: {e.Message}");
+        }
+        var result = new ThrottlingOptionsValidator().Validate(options);
         return result.IsValid ? (options, null) : (null, string.Join("; ", result.Errors.Select(e => e.ErrorMessage).Distinct()));
     }
 

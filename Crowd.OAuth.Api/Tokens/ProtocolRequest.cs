@@ -25,19 +25,16 @@ public static class ProtocolRequest
         }
         if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
         {
-            // RFC 6749 §3.2: the token endpoint takes application/x-www-form-urlencoded
-            if (!request.HasFormContentType) return OAuthError.InvalidRequest("the body must be application/x-www-form-urlencoded");
+            // RFC 6749 §3.2: the token endpoint takes application/x-www-form-urlencoded (not multipart)
+            if (!IsUrlEncodedForm(request.ContentType)) return OAuthError.InvalidRequest("the body must be application/x-www-form-urlencoded");
             IFormCollection form;
             try
             {
                 form = await request.ReadFormAsync(cancellationToken);
             }
-            catch (InvalidDataException)
+            catch (Exception e) when (IsUnreadableForm(e))
             {
-                return OAuthError.InvalidRequest("the form body is malformed or too large");
-            }
-            catch (BadHttpRequestException)
-            {
+                // Over the form limits (Hosting/Limits.cs), truncated, too slow, or in an unknown charset.
                 return OAuthError.InvalidRequest("the form body is malformed or too large");
             }
             foreach (var (name, value) in form)
@@ -58,10 +55,34 @@ public static class ProtocolRequest
         {
             return OAuthError.InvalidRequest($"parameter {Printable(name)} is repeated");
         }
+        // RFC 6749 Appendix A: every protocol parameter is made of printable characters; a control
+        // character (NUL, CR, LF) in one is refused here, before it can reach a log or the database
+        if (value.Count == 1 && IsProtocolParameter(name) && HasControlCharacter(value[0]))
+        {
+            return OAuthError.InvalidRequest($"parameter {Printable(name)} contains control characters");
+        }
         // RFC 6749 §3.2: a parameter without a value counts as omitted
         if (value.Count == 1 && !string.IsNullOrEmpty(value[0])) values[name] = value[0]!;
         return null;
     }
+
+    /// <summary>What reading a hostile form body throws: over the limits, truncated, too slow, an unknown charset.</summary>
+    public static bool IsUnreadableForm(Exception e) =>
+        e is InvalidDataException or BadHttpRequestException or IOException or ArgumentException or NotSupportedException;
+
+    private static readonly HashSet<string> ProtocolParameters =
+    [
+        Parameters.ClientId, Parameters.ClientSecret, Parameters.RedirectUri, Parameters.Scope, Parameters.Code,
+        Parameters.CodeVerifier, Parameters.GrantType, Parameters.RefreshToken, Parameters.Token, Parameters.TokenTypeHint,
+    ];
+
+    private static bool IsProtocolParameter(string name) => ProtocolParameters.Contains(name);
+
+    private static bool HasControlCharacter(string? value) => value is not null && value.Any(char.IsControl);
+
+    /// <summary>The one body type of the protocol's POSTs (RFC 6749 §3.2); multipart is not it.</summary>
+    public static bool IsUrlEncodedForm(string? contentType) =>
+        contentType is not null && contentType.Split(';', 2)[0].Trim().Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
 
     private static Outcome<ClientCredentials> ReadCredentials(HttpRequest request, Dictionary<string, string> values)
     {
@@ -77,7 +98,11 @@ public static class ProtocolRequest
         }
         // Spec §4: client_secret_basic and client_secret_post together are refused
         if (postedSecret is not null) return OAuthError.InvalidRequest("use one client authentication method, not two");
-        if (!TryDecodeBasic(header.Parameter, out var id, out var secret)) return OAuthError.InvalidClient("malformed Basic credentials");
+        // RFC 6749 §2.3.1 and Appendix A: a client_id and a secret are printable characters
+        if (!TryDecodeBasic(header.Parameter, out var id, out var secret) || HasControlCharacter(id) || HasControlCharacter(secret))
+        {
+            return OAuthError.InvalidClient("malformed Basic credentials");
+        }
         // RFC 6749 §2.3.1: a client_id in the body must name the same client
         if (postedId is not null && postedId != id) return OAuthError.InvalidRequest("client_id does not match the Basic credentials");
         return Outcome<ClientCredentials>.Success(new ClientCredentials(id, secret.Length == 0 ? null : secret, ViaBasic: true));

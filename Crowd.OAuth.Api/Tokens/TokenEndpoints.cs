@@ -13,11 +13,19 @@ public static class TokenEndpoints
 
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost(TokenPath, HandleTokenAsync).DisableAntiforgery();
-        app.MapPost(RevokePath, HandleRevokeAsync).DisableAntiforgery();
-        app.MapPost(IntrospectPath, HandleIntrospectAsync).DisableAntiforgery();
+        app.MapPost(TokenPath, HandleTokenAsync).DisableAntiforgery().RequireClientEndpointProtection();
+        app.MapPost(RevokePath, HandleRevokeAsync).DisableAntiforgery().RequireClientEndpointProtection();
+        app.MapPost(IntrospectPath, HandleIntrospectAsync).DisableAntiforgery().RequireClientEndpointProtection();
         return app;
     }
+
+    /// <summary>
+    /// What every client-authenticated endpoint (token, revocation, introspection) takes: the per-node
+    /// flood guard per client. Failed-authentication throttling across nodes needs nothing here: it
+    /// lives in <see cref="ClientAuthenticator"/>, and OAuthResults.Error turns it into 429.
+    /// </summary>
+    public static RouteHandlerBuilder RequireClientEndpointProtection(this RouteHandlerBuilder endpoint) =>
+        endpoint.RequireRateLimiting(RateLimitPolicies.PerClient);
 
     /// <summary>RFC 6749 §3.2 and §4.1.3, §6; Spec §4.</summary>
     private static async Task<IResult> HandleTokenAsync(

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Crowd.OAuth.Core.Directory;
 using Crowd.OAuth.Core.Protocol;
+using Crowd.OAuth.Core.Throttling;
 
 namespace Crowd.OAuth.Core.Grants;
 
@@ -14,7 +15,7 @@ public sealed record ClientCredentials(string? ClientId, string? ClientSecret, b
 public sealed record AuthenticatedClient(Client Client, bool SecretVerified);
 
 /// <summary>Client authentication at the token, revocation and introspection endpoints (RFC 6749 §2.3, §3.2.1).</summary>
-public sealed class ClientAuthenticator(IClientStore clients)
+public sealed class ClientAuthenticator(IClientStore clients, FailedAuthenticationThrottle throttle)
 {
     // Compared against when the client is unknown, so an unknown client costs what a wrong secret costs.
     private static readonly byte[] DummyDigest = SHA256.HashData(RandomNumberGenerator.GetBytes(32));
@@ -26,6 +27,8 @@ public sealed class ClientAuthenticator(IClientStore clients)
         {
             return OAuthError.InvalidClient("client authentication failed");
         }
+        // RFC 9700 §4.16 and RFC 6749 §10.10: a client_id with too many recent failures waits, right secret or not
+        if (throttle.RetryAfter(clientId) is { } wait) return OAuthError.TooManyAttempts(wait);
         var client = await clients.FindByClientIdAsync(clientId, cancellationToken);
         var secret = credentials.ClientSecret;
 
@@ -33,14 +36,14 @@ public sealed class ClientAuthenticator(IClientStore clients)
         {
             // Spec §4: an unknown client costs the same as a wrong secret
             Secrets.MatchesDigest(secret ?? "", DummyDigest);
-            return OAuthError.InvalidClient("client authentication failed");
+            return await FailAsync(clientId, cancellationToken);
         }
         if (client.IsPublic)
         {
             // RFC 6749 §2.1: a public client has no credentials to present
             return secret is null
                 ? Outcome<AuthenticatedClient>.Success(new AuthenticatedClient(client, SecretVerified: false))
-                : OAuthError.InvalidClient("client authentication failed");
+                : await FailAsync(clientId, cancellationToken);
         }
         if (secret is null)
         {
@@ -49,6 +52,16 @@ public sealed class ClientAuthenticator(IClientStore clients)
         // RFC 6749 §2.3.1 and Spec §4: secrets are compared in constant time, against their stored digest
         return Secrets.MatchesDigest(secret, client.SecretHash)
             ? Outcome<AuthenticatedClient>.Success(new AuthenticatedClient(client, SecretVerified: true))
-            : OAuthError.InvalidClient("client authentication failed");
+            : await FailAsync(clientId, cancellationToken);
     }
+
+    /// <summary>
+    /// A failed authentication is counted across nodes; the failure that goes beyond the limit is
+    /// answered like the attempts after it. Unknown client_ids are counted too, so that they cost
+    /// what a wrong secret costs (Spec §4); their rows go with the window (purge).
+    /// </summary>
+    private async Task<Outcome<AuthenticatedClient>> FailAsync(string clientId, CancellationToken cancellationToken) =>
+        await throttle.RecordFailureAsync(clientId, cancellationToken) is { } wait
+            ? OAuthError.TooManyAttempts(wait)
+            : OAuthError.InvalidClient("client authentication failed");
 }

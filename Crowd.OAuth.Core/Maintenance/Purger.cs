@@ -1,3 +1,4 @@
+using Crowd.OAuth.Core.Throttling;
 using Microsoft.Extensions.Logging;
 
 namespace Crowd.OAuth.Core.Maintenance;
@@ -18,10 +19,10 @@ public interface IPurgeStore
     Task<int> PurgeGrantsAsync(DateTimeOffset now, TimeSpan keepFor, int batch, CancellationToken cancellationToken);
 }
 
-public sealed record PurgeReport(int Codes, int TokenPairs, int Grants);
+public sealed record PurgeReport(int Codes, int TokenPairs, int Grants, int ThrottleCounters);
 
 /// <summary>The purge of Spec §8 (PruneIntervalSeconds), run by a background job and by the operators' command.</summary>
-public sealed class Purger(IPurgeStore store, TimeProvider time, ILogger<Purger> logger)
+public sealed class Purger(IPurgeStore store, IThrottleStore throttles, TimeProvider time, ILogger<Purger> logger)
 {
     public const int BatchSize = 1000;
 
@@ -34,7 +35,9 @@ public sealed class Purger(IPurgeStore store, TimeProvider time, ILogger<Purger>
         var codes = await DrainAsync(() => store.PurgeCodesAsync(now, Retention, BatchSize, cancellationToken), cancellationToken);
         var pairs = await DrainAsync(() => store.PurgeTokenPairsAsync(now, BatchSize, cancellationToken), cancellationToken);
         var grants = await DrainAsync(() => store.PurgeGrantsAsync(now, Retention, BatchSize, cancellationToken), cancellationToken);
-        var report = new PurgeReport(codes, pairs, grants);
+        // Throttle windows last at most a day, so a counter older than that belongs to an ended window.
+        var counters = await throttles.PurgeAsync(now - Retention, cancellationToken);
+        var report = new PurgeReport(codes, pairs, grants, counters);
         if (codes + pairs + grants > 0)
         {
             logger.LogInformation("Purged {Codes} codes, {Pairs} token pairs and {Grants} grants", codes, pairs, grants);

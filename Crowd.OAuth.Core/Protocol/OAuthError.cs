@@ -6,6 +6,9 @@ namespace Crowd.OAuth.Core.Protocol;
 /// </summary>
 public sealed record OAuthError(string Code, string Description)
 {
+    /// <summary>Set on a throttling refusal: how long the client must wait (HTTP 429 with Retry-After).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static OAuthError InvalidRequest(string description) => new(Errors.InvalidRequest, description);
     public static OAuthError InvalidClient(string description) => new(Errors.InvalidClient, description);
     public static OAuthError InvalidGrant(string description) => new(Errors.InvalidGrant, description);
@@ -17,6 +20,15 @@ public sealed record OAuthError(string Code, string Description)
     public static OAuthError UnsupportedTokenType(string description) => new(Errors.UnsupportedTokenType, description);
     public static OAuthError TemporarilyUnavailable(string description) => new(Errors.TemporarilyUnavailable, description);
     public static OAuthError ServerError(string description) => new(Errors.ServerError, description);
+
+    /// <summary>
+    /// Too many failed attempts. RFC 6749 has no code for throttling, so the answer is HTTP's: 429
+    /// with Retry-After (RFC 6585 §4), and a body in the RFC 6749 §5.2 shape whose code is
+    /// temporarily_unavailable (RFC 6749 §4.1.2.1), the RFC's word for "try again later". Not
+    /// invalid_client: a client holding the right secret must not be told its secret is wrong.
+    /// </summary>
+    public static OAuthError TooManyAttempts(TimeSpan retryAfter) =>
+        new(Errors.TemporarilyUnavailable, "too many failed attempts, retry later") { RetryAfter = retryAfter };
 }
 
 /// <summary>Either a value or an <see cref="OAuthError"/>.</summary>

@@ -57,7 +57,7 @@ public sealed class PurgeTests
         for (var i = 0; i < 30; i++) expired.Add(await InsertExpiredGrantAsync(client, user));
         var chains = new List<string>();
         for (var i = 0; i < 8; i++) chains.Add((await harness.Client.ObtainTokensAsync(client, user)).RefreshToken);
-        var purgers = Enumerable.Range(0, 3).Select(_ => new Purger(new PurgeStore(TestDatabase.DataSource), TimeProvider.System, NullLogger<Purger>.Instance)).ToList();
+        var purgers = Enumerable.Range(0, 3).Select(_ => new Purger(new PurgeStore(TestDatabase.DataSource), new ThrottleStore(TestDatabase.DataSource), TimeProvider.System, NullLogger<Purger>.Instance)).ToList();
 
         // Refresh every chain in a loop while three "nodes" purge at once.
         var refreshing = chains.Select((token, i) => Task.Run(async () =>
