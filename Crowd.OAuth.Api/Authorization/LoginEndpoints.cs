@@ -1,5 +1,7 @@
 using Crowd.OAuth.Api.Pages;
+using Crowd.OAuth.Api.Hosting;
 using Crowd.OAuth.Core.Directory;
+using Crowd.OAuth.Core.Throttling;
 using Microsoft.AspNetCore.Antiforgery;
 using static Crowd.OAuth.Api.Authorization.AuthorizationEndpoints;
 
@@ -22,7 +24,8 @@ public static class LoginEndpoints
     public static IEndpointRouteBuilder MapLoginEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet(LoginPath, (Delegate)ShowLoginAsync);
-        app.MapPost(LoginPath, LogInAsync);
+        // A per-node flood guard per address; guessing is limited across nodes by LoginThrottle.
+        app.MapPost(LoginPath, LogInAsync).RequireRateLimiting(RateLimitPolicies.PerAddress);
         app.MapPost(LogoutPath, LogOutAsync);
         return app;
     }
@@ -68,7 +71,7 @@ public static class LoginEndpoints
     }
 
     /// <summary>POST /login.</summary>
-    private static async Task<IResult> LogInAsync(HttpContext context, IAntiforgery antiforgery, UserAuthenticator authenticator, CancellationToken cancellationToken)
+    private static async Task<IResult> LogInAsync(HttpContext context, IAntiforgery antiforgery, UserAuthenticator authenticator, LoginThrottle throttle, CancellationToken cancellationToken)
     {
         await SessionUser.GetAsync(context);
         // RFC 6749 §10.12: no login CSRF, the form must be ours
@@ -76,9 +79,16 @@ public static class LoginEndpoints
         var form = await context.Request.ReadFormAsync(cancellationToken);
         var returnUrl = LocalReturnUrl(Single(form[ReturnUrlParameter]));
         var username = Single(form[UsernameField]);
+        var address = context.Connection.RemoteIpAddress?.ToString();
+        // RFC 6749 §10.10: too many failed logins for this username or address, across nodes: wait, whatever the password
+        if (await throttle.RetryAfterAsync(username, address, cancellationToken) is { } wait) return TooManyAttempts(context, wait);
         var user = await authenticator.AuthenticateAsync(username, Single(form[PasswordField]), cancellationToken);
         // One message for an unknown user, a wrong password and a deactivated user
-        if (user is null) return LoginPage(context, StatusCodes.Status400BadRequest, returnUrl, username, InvalidCredentials);
+        if (user is null)
+        {
+            await throttle.RecordFailureAsync(username, address, cancellationToken);
+            return LoginPage(context, StatusCodes.Status400BadRequest, returnUrl, username, InvalidCredentials);
+        }
         await SessionUser.SignInAsync(context, user);
         return Html.SeeOther(context, returnUrl ?? LoginPath);
     }
@@ -91,6 +101,15 @@ public static class LoginEndpoints
         var form = await context.Request.ReadFormAsync(cancellationToken);
         await SessionUser.SignOutAsync(context);
         return Html.SeeOther(context, LocalReturnUrl(Single(form[ReturnUrlParameter])) ?? LoginPath);
+    }
+
+    /// <summary>429 with Retry-After and a page that says how long to wait.</summary>
+    public static IResult TooManyAttempts(HttpContext context, TimeSpan wait)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Html.Page(StatusCodes.Status429TooManyRequests, "Too many attempts",
+            $"<h1>Too many attempts</h1><p>Sign-in is paused for this account or address after too many failed attempts. Try again in {seconds} seconds.</p>");
     }
 
     private static IResult LoginPage(HttpContext context, int status, string? returnUrl, string? username, string? error)

@@ -28,6 +28,11 @@ public static class RateLimitPolicies
             limiter.OnRejected = (rejected, _) =>
             {
                 var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+                // People get a page, clients the protocol's JSON.
+                if (!rejected.HttpContext.Request.Path.StartsWithSegments("/rest"))
+                {
+                    return new ValueTask(Authorization.LoginEndpoints.TooManyAttempts(rejected.HttpContext, wait).ExecuteAsync(rejected.HttpContext));
+                }
                 return new ValueTask(OAuthResults.Error(OAuthError.TooManyAttempts(wait) with { Description = "too many requests, retry later" })
                     .ExecuteAsync(rejected.HttpContext));
             };

@@ -69,6 +69,7 @@ public static class ServiceRegistration
         services.AddSingleton<SigningKeyAdministration>();
         services.AddSingleton<AuthorizationCodeIssuer>();
         services.AddSingleton<FailedAuthenticationThrottle>();
+        services.AddSingleton<LoginThrottle>();
         services.AddTokens();
         services.AddSingleton<IPurgeStore, PurgeStore>();
         services.AddSingleton<Purger>();

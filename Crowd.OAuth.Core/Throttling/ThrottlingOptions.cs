@@ -25,6 +25,15 @@ public sealed class ThrottlingOptions
     /// <summary>Per-node flood guard: requests per second per remote address (<c>RateLimitPolicies.PerAddress</c>).</summary>
     public int AddressRequestsPerSecond { get; set; } = 20;
 
+    /// <summary>Failed logins per username (any letter case) per window, across all nodes, before the login page makes it wait.</summary>
+    public int FailedLoginLimit { get; set; } = 10;
+
+    /// <summary>Failed logins per remote address per window, across all nodes.</summary>
+    public int FailedLoginPerAddressLimit { get; set; } = 100;
+
+    /// <summary>The length of the fixed window failed logins are counted in.</summary>
+    public int FailedLoginWindowSeconds { get; set; } = 300;
+
     public TimeSpan FailedClientAuthenticationWindow => TimeSpan.FromSeconds(FailedClientAuthenticationWindowSeconds);
 }
 
@@ -38,6 +47,12 @@ public sealed class ThrottlingOptionsValidator : AbstractValidator<ThrottlingOpt
             .WithMessage("OAuth2Provider:Throttling:FailedClientAuthenticationWindowSeconds must be between 1 and 86400");
         RuleFor(o => o.BlockedClientsRefreshSeconds).InclusiveBetween(1, 60)
             .WithMessage("OAuth2Provider:Throttling:BlockedClientsRefreshSeconds must be between 1 and 60");
+        RuleFor(o => o.FailedLoginLimit).InclusiveBetween(1, 100_000)
+            .WithMessage("OAuth2Provider:Throttling:FailedLoginLimit must be between 1 and 100000");
+        RuleFor(o => o.FailedLoginPerAddressLimit).InclusiveBetween(1, 1_000_000)
+            .WithMessage("OAuth2Provider:Throttling:FailedLoginPerAddressLimit must be between 1 and 1000000");
+        RuleFor(o => o.FailedLoginWindowSeconds).InclusiveBetween(1, 86_400)
+            .WithMessage("OAuth2Provider:Throttling:FailedLoginWindowSeconds must be between 1 and 86400");
         RuleFor(o => o.ClientRequestsPerSecond).InclusiveBetween(1, 1_000_000)
             .WithMessage("OAuth2Provider:Throttling:ClientRequestsPerSecond must be between 1 and 1000000");
         RuleFor(o => o.AddressRequestsPerSecond).InclusiveBetween(1, 1_000_000)

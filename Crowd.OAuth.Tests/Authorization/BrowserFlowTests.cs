@@ -172,23 +172,11 @@ public sealed class BrowserFlowTests
     {
         var client = await Seed.ClientAsync(redirects: ["https://app.example.test/cb"]);
         var user = await Seed.UserAsync();
-        var jar = new Dictionary<string, string>();
+        var jar = new SharedCookieJar();
         using var a = _nodeA.CreateClient();
         using var b = _nodeB.CreateClient();
-
-        async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string url, Dictionary<string, string>? form = null)
-        {
-            using var request = new HttpRequestMessage(method, url);
-            if (jar.Count > 0) request.Headers.Add("Cookie", string.Join("; ", jar.Select(kv => $"{kv.Key}={kv.Value}")));
-            if (form is not null) request.Content = new FormUrlEncodedContent(form);
-            var response = await http.SendAsync(request);
-            foreach (var cookie in response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [])
-            {
-                var pair = cookie.Split(';')[0].Split('=', 2);
-                jar[pair[0]] = pair[1];
-            }
-            return response;
-        }
+        Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string url, Dictionary<string, string>? form = null) =>
+            jar.SendAsync(http, method, url, form);
 
         // Log in on A.
         var loginPage = await (await SendAsync(a, HttpMethod.Get, LoginEndpoints.LoginPath)).Content.ReadAsStringAsync();
