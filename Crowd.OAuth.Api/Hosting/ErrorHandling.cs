@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Antiforgery;
+using System.Text;
 using System.Net;
 using Crowd.OAuth.Core.Protocol;
 using Crowd.OAuth.Data;
@@ -31,6 +33,14 @@ public static class ErrorHandling
             // message may quote the request, so only the status is logged.
             logger.LogDebug("Bad request while serving {Path}: status {Status}", context.Request.Path.Value, bad.StatusCode);
             await WriteErrorAsync(context, (HttpStatusCode)bad.StatusCode, OAuthError.InvalidRequest("the request is malformed, too large or too slow"));
+            return;
+        }
+        if (exception is InvalidDataException or DecoderFallbackException or AntiforgeryValidationException)
+        {
+            // The form reader refused the body (too many fields, a field too long, undecodable text), so
+            // its anti-forgery token could not even be read: nothing happened.
+            logger.LogDebug("Unreadable form while serving {Path}", context.Request.Path.Value);
+            await WriteErrorAsync(context, HttpStatusCode.BadRequest, OAuthError.InvalidRequest("the form is malformed or too large"));
             return;
         }
         if (exception is PostgresException { SqlState: "22021" or "22P05" })

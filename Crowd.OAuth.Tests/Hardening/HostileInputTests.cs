@@ -21,6 +21,8 @@ public enum Expect
     RefusedOrClosed,
     /// <summary>Anything but a 5xx (health endpoints answer regardless of junk).</summary>
     NotServerError,
+    /// <summary>RFC 6749 §4.1.2.1: 303 to this server's error page, never to the client.</summary>
+    ErrorPage,
 }
 
 /// <summary>
@@ -45,7 +47,7 @@ public sealed record HostileCase(string Name, string Method, string Target, stri
 }
 
 /// <summary>
-/// Hostile input at every endpoint of this branch, against a real server process on a quiet
+/// Hostile input at every endpoint, against a real server process on a quiet
 /// database of the test's own: never a 5xx, a 4xx in the protocol's form where it applies, no row
 /// written, and (the server logging at Trace) no secret-bearing value in its output.
 /// </summary>
@@ -189,6 +191,57 @@ public sealed class HostileInputTests
         yield return Get("server-info: garbage Bearer", ServerInfo, Expect.BearerChallenge, "Authorization: Bearer x.y.z" + Marker);
         yield return Get("server-info: no credentials", ServerInfo, Expect.BearerChallenge);
         yield return Get("server-info: header over 16 KB", ServerInfo, Expect.Refused, "Cookie: " + big(20 * 1024, 'c'));
+        // Authorization endpoint, consent, error page: a person's browser gets a page or a redirect, never a 5xx
+        const string Authorize = "/rest/oauth2/latest/authorize";
+        const string Consent = "/plugins/servlet/oauth2/consent";
+        const string Valid = "client_id={client}&redirect_uri=https%3A%2F%2Fapp.example.test%2Fcallback&response_type=code&code_challenge_method=S256&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        yield return Get("authorize: unknown client", Authorize + "?client_id=" + Marker + "&redirect_uri=https%3A%2F%2Fevil.example%2F", Expect.ErrorPage);
+        yield return Get("authorize: CR/LF and a header in state", Authorize + "?" + Valid + "&state=a%0D%0AX-Injected%3A%201", Expect.NotServerError);
+        yield return Get("authorize: markup in state", Authorize + "?" + Valid + "&state=%3Cscript%3Ealert(1)%3C%2Fscript%3E", Expect.NotServerError);
+        yield return Get("authorize: 6 KB state", Authorize + "?" + Valid + "&state=" + big(6 * 1024, 's'), Expect.NotServerError);
+        yield return Get("authorize: 6 KB scope", Authorize + "?" + Valid + "&scope=" + big(6 * 1024, 'S'), Expect.NotServerError);
+        yield return Get("authorize: invalid UTF-8 in state", Authorize + "?" + Valid + "&state=%ff%fe%c3%28", Expect.NotServerError);
+        yield return Get("authorize: NUL in redirect_uri", Authorize + "?client_id={client}&redirect_uri=https%3A%2F%2Fapp.example.test%2Fcallback%00&response_type=code", Expect.ErrorPage);
+        yield return Get("authorize: CR/LF in redirect_uri", Authorize + "?client_id={client}&redirect_uri=https%3A%2F%2Fapp.example.test%2Fcallback%0D%0AX-Injected%3A%201&response_type=code", Expect.ErrorPage);
+        yield return Get("authorize: every parameter twice", Authorize + "?" + Valid + "&" + Valid, Expect.ErrorPage);
+        yield return Get("authorize: 60 junk parameters", Authorize + "?" + Valid + "&" + fields(60), Expect.NotServerError);
+        yield return new HostileCase("authorize: POST", "POST", Authorize, null, B(Valid), Form) { Expect = Expect.Refused };
+        yield return Get("consent: no session", Consent + "?" + Valid + "&state=x", Expect.NotServerError);
+        yield return Get("consent: garbage everywhere", Consent + "?client_id=%ff&redirect_uri=%00&scope=%0d%0a", Expect.ErrorPage);
+        yield return new HostileCase("consent: POST without session or token", "POST", Consent, null, B(Valid + "&decision=allow"), Form) { Expect = Expect.Refused };
+        yield return new HostileCase("consent: POST with a forged integrity value", "POST", Consent, null, B(Valid + "&decision=allow&__RequestVerificationToken=" + Marker + "&consent_integrity=" + Marker), Form) { Expect = Expect.Refused };
+        yield return new HostileCase("consent: POST JSON", "POST", Consent, null, B("{\"decision\":\"allow\"}"), "application/json") { Expect = Expect.Refused };
+        yield return Get("error page: markup and CR/LF", "/plugins/servlet/oauth2/error?errorName=%3Cb%3E&errorDescription=%0D%0AX-Injected%3A%201%3Cscript%3E", Expect.Refused);
+        yield return Get("error page: 6 KB description", "/plugins/servlet/oauth2/error?errorName=invalid_request&errorDescription=" + big(6 * 1024, 'd'), Expect.Refused);
+        // Login, logout, applications
+        yield return new HostileCase("login: POST without anti-forgery token", "POST", "/login", null, B("username=admin&password=" + Marker), Form) { Expect = Expect.Refused };
+        yield return new HostileCase("login: forged anti-forgery token", "POST", "/login", ["Cookie: crowd.antiforgery=" + Marker], B("username=admin&password=" + Marker + "&__RequestVerificationToken=" + Marker), Form) { Expect = Expect.Refused };
+        yield return new HostileCase("login: JSON body", "POST", "/login", null, B("{\"username\":\"admin\",\"password\":\"" + Marker + "\"}"), "application/json") { Expect = Expect.Refused };
+        yield return new HostileCase("login: invalid UTF-8 and NUL in the form", "POST", "/login", null, B("username=%ff%fe%00&password=\xff" + Marker), Form) { Expect = Expect.Refused };
+        yield return new HostileCase("login: 100 form fields", "POST", "/login", null, B(fields(100)), Form) { Expect = Expect.Refused };
+        yield return Get("login: open redirect in returnUrl", "/login?returnUrl=%2F%2Fevil.example%0D%0AX-Injected%3A%201", Expect.NotServerError);
+        yield return Get("login: garbage session cookie", "/login", Expect.NotServerError, "Cookie: crowd.session=" + Marker + "; crowd.antiforgery=%ff%fe");
+        yield return new HostileCase("logout: POST without token", "POST", "/logout", null, B("returnUrl=%2F%2Fevil.example"), Form) { Expect = Expect.Refused };
+        yield return Get("applications: garbage session cookie", "/plugins/servlet/oauth2/applications", Expect.NotServerError, "Cookie: crowd.session=" + big(3000, 'c'));
+        yield return new HostileCase("revoke grant: not a UUID, no session", "POST", "/rest/oauth2/latest/revoke/%27%3B%20DROP%20TABLE%20grants%3B--", null, B("x=y"), Form) { Expect = Expect.Refused };
+        yield return new HostileCase("revoke grant: no session", "POST", "/rest/oauth2/latest/revoke/" + Guid.Empty, null, B("x=y"), Form) { Expect = Expect.Refused };
+        // Revocation and introspection
+        yield return new HostileCase("revoke: no client", "POST", "/rest/oauth2/latest/revoke", null, B("token=" + Marker), Form) { Expect = Expect.ProtocolError };
+        yield return new HostileCase("revoke: JSON body", "POST", "/rest/oauth2/latest/revoke", null, B("{\"token\":\"" + Marker + "\"}"), "application/json") { Expect = Expect.ProtocolError };
+        yield return new HostileCase("revoke: CR/LF in token", "POST", "/rest/oauth2/latest/revoke", null, B("client_id={client}&client_secret={secret}&token=a%0D%0A" + Marker), Form) { Expect = Expect.ProtocolError };
+        yield return new HostileCase("revoke: odd hint", "POST", "/rest/oauth2/latest/revoke", null, B("client_id={client}&client_secret={secret}&token=x&token_type_hint=%ff%00"), Form) { Expect = Expect.ProtocolError };
+        yield return new HostileCase("introspect: wrong secret", "POST", "/rest/oauth2/latest/introspect", null, B("client_id={client}&client_secret=" + Marker + "&token=x"), Form) { Expect = Expect.ProtocolError };
+        yield return new HostileCase("introspect: repeated token", "POST", "/rest/oauth2/latest/introspect", null, B("client_id={client}&client_secret={secret}&token=a&token=" + Marker), Form) { Expect = Expect.ProtocolError };
+        // Client administration
+        yield return new HostileCase("admin: create without credentials", "POST", "/rest/oauth2/latest/client", null, B("{\"name\":\"x\"}"), "application/json") { Expect = Expect.Refused };
+        yield return new HostileCase("admin: garbage Basic", "POST", "/rest/oauth2/latest/client", ["Authorization: Basic %%%" + Marker], B("{}"), "application/json") { Expect = Expect.Refused };
+        yield return new HostileCase("admin: wrong password", "GET", "/rest/oauth2/latest/client", ["Authorization: Basic " + Convert.ToBase64String(B("admin:" + Marker))]) { Expect = Expect.Refused };
+        yield return new HostileCase("admin: id not a UUID", "GET", "/rest/oauth2/latest/client/%27%20OR%201%3D1") { Expect = Expect.Refused };
+        yield return new HostileCase("admin: reset with a hostile clientId", "PUT", "/rest/oauth2/latest/client/reset/%0D%0Aevil") { Expect = Expect.Refused };
+        yield return new HostileCase("admin: truncated JSON", "POST", "/rest/oauth2/latest/client", null, B("{\"name\":\"x\""), "application/json") { Expect = Expect.Refused };
+        // Metadata
+        yield return Get("metadata: hostile Host", "/.well-known/oauth-authorization-server", Expect.NotServerError, "X-Forwarded-Host: evil.example");
+        yield return Get("metadata: junk query", "/rest/oauth2/latest/.well-known/oauth-authorization-server?%ff=%00", Expect.NotServerError);
         // Health
         yield return Get("live: junk query", "/health/live?x=%ff%00%0d%0a", Expect.NotServerError);
         yield return Get("ready: junk query", "/health/ready?" + big(4 * 1024, 'r'), Expect.NotServerError);
@@ -219,7 +272,7 @@ public sealed class HostileInputTests
             Body = c.Body is null ? null : B(Encoding.Latin1.GetString(c.Body).Replace("{client}", client.ClientId).Replace("{secret}", client.Secret)),
             Headers = c.Headers?.Select(h => h.Replace("{client}", client.ClientId)).ToArray(),
         }).ToList();
-        Assert.That(cases, Has.Count.GreaterThanOrEqualTo(60));
+        Assert.That(cases, Has.Count.GreaterThanOrEqualTo(140));
         var before = await db.CountRowsAsync();
 
         var slow = cases.Where(c => c.Slow || c.Dribble is not null).Select(c => Task.Run(() => SendAsync(server.Port, c))).ToList();
@@ -229,6 +282,8 @@ public sealed class HostileInputTests
 
         var failures = answers.Where(a => Judge(a.Case, a.Answer) is not null).Select(a => $"{a.Case.Name}: {Judge(a.Case, a.Answer)}").ToList();
         Assert.That(failures, Is.Empty);
+        Assert.That(answers.Where(a => a.Answer.Headers.Contains("\nx-injected", StringComparison.OrdinalIgnoreCase)).Select(a => a.Case.Name), Is.Empty,
+            "a CR/LF in a value became a header");
         Assert.That(await db.CountRowsAsync(), Is.EqualTo(before), "no hostile request stored a row");
         Assert.That((await db.ClientFor(server).Http.GetAsync("/health/ready")).IsSuccessStatusCode, "the server is still well");
         await Task.Delay(500);                                    // the console logger writes asynchronously
@@ -248,6 +303,7 @@ public sealed class HostileInputTests
             Expect.ProtocolError => protocol ? null : $"not a protocol error: {a.Status} {a.Body}",
             Expect.ProtocolOrRefused => protocol || (a.Status is >= 400 and < 500 && a.Json is null) ? null : $"neither: {a.Status} {a.Body}",
             Expect.BearerChallenge => a.Status == 401 && a.Headers.Contains("www-authenticate: bearer", StringComparison.OrdinalIgnoreCase) ? null : $"no challenge: {a.Status}",
+            Expect.ErrorPage => a.Status == 303 && a.Headers.Contains("\nlocation: /plugins/servlet/oauth2/error?", StringComparison.OrdinalIgnoreCase) ? null : $"not the error page: {a.Status}",
             Expect.Refused or Expect.RefusedOrClosed => a.Status is >= 400 and < 500 ? null : $"not refused: {a.Status}",
             _ => null,
         };
