@@ -89,7 +89,8 @@ conn="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=crowdoauth"
 # The server as scripts/run.sh starts it, but Release, Production environment (so Secure cookies and no
 # developer pages), DevMode for the http loopback BaseUrl, and logging at Warning (see README).
 port=$(free_port $((18000 + RANDOM % 2000)))
-export CROWDOAUTH_ConnectionStrings__CrowdOAuth="$conn"
+# BENCH_PG_OPTIONS: extra Npgsql connection-string options for the server, for experiments (e.g. "Maximum Pool Size=32")
+export CROWDOAUTH_ConnectionStrings__CrowdOAuth="$conn${BENCH_PG_OPTIONS:+;$BENCH_PG_OPTIONS}"
 export CROWDOAUTH_OAuth2Provider__BaseUrl="http://127.0.0.1:$port"
 export CROWDOAUTH_OAuth2Provider__DevMode=true
 export CROWDOAUTH_Logging__LogLevel__Default=Warning
