@@ -43,10 +43,19 @@ public static class Database
 
     /// <summary>
     /// The data source. Defaults bound every wait: 5 s to connect, 15 s per command, a pool of 100.
-    /// No Reset On Close is on: the server keeps no session state (no SET, temporary tables,
-    /// advisory locks, LISTEN or prepared statements; Npgsql's automatic preparation stays off), so
-    /// a connection needs no DISCARD ALL when it goes back to the pool, which also makes it safe
-    /// behind PgBouncer in transaction pooling mode. Values given in the connection string win.
+    /// Values given in the connection string win.
+    /// <para>
+    /// No Reset On Close is on: the server keeps no session state (no SET, temporary tables, advisory
+    /// locks, LISTEN), so the DISCARD ALL Npgsql would otherwise send with the next command of every
+    /// pooled connection is pure cost (it doubled the statements of a bearer check; bench/README.md).
+    /// </para>
+    /// <para>
+    /// Max Auto Prepare is 20: the hot statements (bearer lookup, rotation, client lookup) become
+    /// server-side prepared statements, which removes most of PostgreSQL's parse and plan work per
+    /// request (bench/README.md). Behind PgBouncer in transaction mode older than 1.21 (Debian 12 ships
+    /// 1.18) say <c>Max Auto Prepare=0</c> in the connection string: prepared statements do not survive
+    /// its connection switching.
+    /// </para>
     /// </summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
@@ -56,6 +65,7 @@ public static class Database
         if (!given.Contains("commandtimeout")) builder.CommandTimeout = 15;
         if (!given.Contains("maximumpoolsize") && !given.Contains("maxpoolsize")) builder.MaxPoolSize = 100;
         if (!given.Contains("noresetonclose")) builder.NoResetOnClose = true;
+        if (!given.Contains("maxautoprepare")) builder.MaxAutoPrepare = 20;
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crowd-oauth";
         return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
     }

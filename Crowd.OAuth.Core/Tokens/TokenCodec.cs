@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -12,13 +13,43 @@ public sealed class TokenCodec(SigningKeyRing keys)
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
+    // One SymmetricSecurityKey (with its signing credentials and validation parameters) per SigningKey
+    // instance. A new SymmetricSecurityKey per call made the library's CryptoProviderFactory miss its
+    // cache and build a new HMAC signature provider for every token issued or read (bench/README.md).
+    // Keyed by instance and weakly held: a key ring reload brings new instances and the old ones go.
+    private static readonly ConditionalWeakTable<SigningKey, KeyMaterial> Material = new();
+
+    private sealed class KeyMaterial
+    {
+        public KeyMaterial(SigningKey key)
+        {
+            var securityKey = new SymmetricSecurityKey(key.Secret) { KeyId = key.Kid };
+            Credentials = new SigningCredentials(securityKey, SecurityAlgorithms.HmacSha256);
+            Validation = new TokenValidationParameters
+            {
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                IssuerSigningKey = securityKey,
+                TryAllIssuerSigningKeys = false,
+                RequireSignedTokens = true,
+                RequireExpirationTime = false,
+                ValidateLifetime = false,
+                ValidateIssuer = false,
+                ValidateAudience = false,
+            };
+        }
+
+        public SigningCredentials Credentials { get; }
+        public TokenValidationParameters Validation { get; }
+    }
+
+    private static KeyMaterial For(SigningKey key) => Material.GetValue(key, static k => new KeyMaterial(k));
+
     /// <summary>A new token: its random id (what gets hashed and stored) and its compact form (what the client gets).</summary>
     public async ValueTask<(string Id, string Token)> IssueAsync(CancellationToken cancellationToken)
     {
         var key = await keys.GetActiveAsync(cancellationToken);
         var id = Protocol.Secrets.RandomHex(16);
-        var credentials = new SigningCredentials(new SymmetricSecurityKey(key.Secret) { KeyId = key.Kid }, SecurityAlgorithms.HmacSha256);
-        var token = Handler.CreateToken($"{{\"id\":\"{id}\"}}", credentials);
+        var token = Handler.CreateToken($"{{\"id\":\"{id}\"}}", For(key).Credentials);
         return (id, token);
     }
 
@@ -47,17 +78,7 @@ public sealed class TokenCodec(SigningKeyRing keys)
         var key = await keys.FindAsync(parsed.Kid, cancellationToken);
         if (key is null) return null;
 
-        var result = await Handler.ValidateTokenAsync(parsed, new TokenValidationParameters
-        {
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-            IssuerSigningKey = new SymmetricSecurityKey(key.Secret) { KeyId = key.Kid },
-            TryAllIssuerSigningKeys = false,
-            RequireSignedTokens = true,
-            RequireExpirationTime = false,
-            ValidateLifetime = false,
-            ValidateIssuer = false,
-            ValidateAudience = false,
-        });
+        var result = await Handler.ValidateTokenAsync(parsed, For(key).Validation);
         if (!result.IsValid) return null;
 
         return ReadCrowdPayload(parsed.EncodedPayload);

@@ -24,7 +24,8 @@ public sealed class PgBouncer : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>The server's connection string through the pooler (No Reset On Close is the server's default).</summary>
-    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=crowdoauth;Timeout=3;Command Timeout=5";
+    /// <summary>As the README tells operators: no server-side prepared statements through PgBouncer 1.18.</summary>
+    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=crowdoauth;Timeout=3;Command Timeout=5;Max Auto Prepare=0";
 
     public static string Executable => File.Exists("/usr/sbin/pgbouncer") ? "/usr/sbin/pgbouncer" : "pgbouncer";
 
