@@ -43,9 +43,9 @@ public static class LoginEndpoints
     public static string? LocalReturnUrl(string? value)
     {
         if (string.IsNullOrEmpty(value) || value.Length > 4096) return null;
-        // RFC 9700 §4.11.2: only local paths; "//host" and "/\host" name another host
+        // RFC 9700 §2.1 and Spec §3: only local paths (no open redirector); "//host" and "/\host" name another host
         if (value[0] != '/' || (value.Length > 1 && value[1] is '/' or '\\')) return null;
-        // RFC 9700 §4.11.2: browsers drop tabs and newlines, so "/\t/host" would become "//host"
+        // RFC 9700 §2.1: browsers drop tabs and newlines, so "/\t/host" would become "//host"
         return value.All(c => c is > ' ' and <= '~') ? value : null;
     }
 

@@ -30,7 +30,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
-    [Requirement("SPEC-5-myself", "RFC6750-2.1-header")]
+    [Requirement("SPEC-5-myself", "RFC6750-2.1-bearer-header", "SPEC-5-bearer-header")]
     public async Task Myself_ValidToken_ReturnsTheTokensUser()
     {
         var client = await Seed.ClientAsync();
@@ -63,7 +63,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
-    [Requirement("RFC6750-3-no-credentials")]
+    [Requirement("SPEC-5-no-credentials", "RFC6750-3-www-authenticate", "RFC6750-3-no-error-without-token")]
     public async Task Myself_NoCredentials_Is401WithABareChallenge()
     {
         var response = await GetAsync("/rest/api/1.0/myself", null);
@@ -75,7 +75,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
-    [Requirement("RFC6750-2.3-no-query", "SPEC-5-no-query-string")]
+    [Requirement("SPEC-5-never-query")]
     public async Task Myself_TokenInQueryString_IsIgnored()
     {
         var client = await Seed.ClientAsync();
@@ -91,7 +91,7 @@ public sealed class BearerAccessTests
     [TestCase("garbage")]
     [TestCase("eyJhbGciOiJub25lIn0.eyJpZCI6IjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmIn0.")]
     [TestCase("eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJpZCI6IjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmIn0.c2ln")]
-    [Requirement("RFC6750-3.1-invalid-token", "SPEC-5-hs256-only")]
+    [Requirement("SPEC-5-invalid-token", "SPEC-5-token-valid", "RFC6750-3-www-authenticate", "RFC6750-3-error-attribute", "RFC6750-3.1-status-codes", "RFC8725-3.1-alg-allowlist")]
     public async Task Myself_InvalidToken_Is401InvalidToken(string token)
     {
         var response = await Api.GetWithBearerAsync("/rest/api/1.0/myself", token);
@@ -101,7 +101,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
-    [Requirement("SPEC-5-hs256-only")]
+    [Requirement("SPEC-5-token-valid", "RFC6749-10.3-access-unforgeable")]
     public async Task Myself_TokenWithChangedSignature_Is401()
     {
         var client = await Seed.ClientAsync();
@@ -116,7 +116,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
-    [Requirement("RFC6750-3.1-insufficient-scope")]
+    [Requirement("SPEC-5-insufficient-scope", "RFC6750-3.1-status-codes")]
     public async Task ServerInfo_UserScopeToken_Is403InsufficientScopeNamingTheScope()
     {
         var client = await Seed.ClientAsync();
@@ -130,7 +130,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
-    [Requirement("SPEC-5-admin-needs-administrator")]
+    [Requirement("SPEC-5-admin-not-admin", "SPEC-1-system-admin-effective", "RFC9700-2.3-least-privilege")]
     public async Task ServerInfo_SystemAdminTokenOfNonAdministrator_Is403()
     {
         var client = await Seed.ClientAsync();
@@ -173,7 +173,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
-    [Requirement("SPEC-5-validity")]
+    [Requirement("SPEC-5-token-valid", "SPEC-1-user-active", "RFC9700-4.14.2-revoke-on-event")]
     public async Task Myself_UserDeactivated_Is401AtOnce()
     {
         var client = await Seed.ClientAsync();
@@ -187,7 +187,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
-    [Requirement("SPEC-5-validity")]
+    [Requirement("SPEC-5-token-valid", "RFC9700-4.14.2-revoke-on-event")]
     public async Task Myself_ClientDeleted_Is401AtOnce()
     {
         var client = await Seed.ClientAsync();
@@ -201,7 +201,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
-    [Requirement("SPEC-5-validity")]
+    [Requirement("SPEC-5-token-valid", "SPEC-1-grant-family", "RFC9700-4.14.2-revoke-on-event")]
     public async Task Myself_GrantRevoked_Is401AtOnce()
     {
         var client = await Seed.ClientAsync();
@@ -220,7 +220,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
-    [Requirement("SPEC-5-validity")]
+    [Requirement("SPEC-5-token-valid")]
     public async Task Myself_AccessTokenExpired_Is401ButRefreshStillWorks()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -236,6 +236,7 @@ public sealed class BearerAccessTests
     }
 
     [Test]
+    [Requirement("SPEC-5-token-valid")]
     public async Task Myself_RefreshTokenUsedAsAccessToken_Is401()
     {
         var client = await Seed.ClientAsync();

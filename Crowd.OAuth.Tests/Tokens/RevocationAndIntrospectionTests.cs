@@ -44,7 +44,7 @@ public sealed class RevocationAndIntrospectionTests
     [TestCase(false, null)]
     [TestCase(false, "refresh_token")]
     [TestCase(false, "access_token")]
-    [Requirement("RFC7009-2.1-revoke", "SPEC-6-revoke-pair")]
+    [Requirement("SPEC-6-revocation", "RFC7009-2.1-refresh-revokes-access", "RFC7009-2.1-access-revokes-refresh", "RFC7009-2.1-hint-fallback")]
     public async Task Revoke_EitherTokenOfAPair_RevokesThePair(bool revokeAccess, string? hint)
     {
         var client = await Seed.ClientAsync();
@@ -60,7 +60,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
-    [Requirement("RFC7009-2.2-unknown-token-200", "SPEC-6-revoke-foreign")]
+    [Requirement("SPEC-6-revocation", "RFC7009-2.1-own-tokens")]
     public async Task Revoke_AnotherClientsToken_Is200AndChangesNothing()
     {
         var owner = await Seed.ClientAsync();
@@ -76,7 +76,7 @@ public sealed class RevocationAndIntrospectionTests
 
     [TestCase("not-a-token")]
     [TestCase("eyJhbGciOiJIUzI1NiIsImtpZCI6Im5vcGUifQ.eyJpZCI6IjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmIn0.c2ln")]
-    [Requirement("RFC7009-2.2-unknown-token-200")]
+    [Requirement("RFC7009-2.2-ok-for-invalid", "SPEC-6-revocation")]
     public async Task Revoke_UnknownToken_Is200(string token)
     {
         var client = await Seed.ClientAsync();
@@ -85,7 +85,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
-    [Requirement("RFC7009-2.2.1-unsupported-token-type")]
+    [Requirement("SPEC-6-revocation-hint", "RFC7009-2.2.1-errors")]
     public async Task Revoke_UnknownHint_IsUnsupportedTokenTypeAndChangesNothing()
     {
         var client = await Seed.ClientAsync();
@@ -99,7 +99,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
-    [Requirement("RFC7009-2.1-client-auth")]
+    [Requirement("RFC7009-2.1-client-auth", "RFC7009-2.2.1-errors")]
     public async Task Revoke_WrongSecret_Is401AndChangesNothing()
     {
         var client = await Seed.ClientAsync();
@@ -113,6 +113,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
+    [Requirement("RFC7009-2.2.1-errors")]
     public async Task Revoke_NoToken_IsInvalidRequest()
     {
         var client = await Seed.ClientAsync();
@@ -121,7 +122,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
-    [Requirement("RFC7662-2.2-active", "SPEC-6-introspect")]
+    [Requirement("SPEC-6-introspection-response", "RFC7662-2.2-active", "RFC7662-2.1-request")]
     public async Task Introspect_LiveAccessToken_DescribesIt()
     {
         var client = await Seed.ClientAsync();
@@ -157,7 +158,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
-    [Requirement("RFC7662-2.2-inactive")]
+    [Requirement("RFC7662-2.2-inactive-minimal", "SPEC-6-introspection-response")]
     public async Task Introspect_RevokedToken_IsOnlyInactive()
     {
         var client = await Seed.ClientAsync();
@@ -172,7 +173,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
-    [Requirement("RFC7662-2.2-inactive")]
+    [Requirement("SPEC-6-introspection-response")]
     public async Task Introspect_RotatedToken_IsInactive()
     {
         var client = await Seed.ClientAsync();
@@ -185,7 +186,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
-    [Requirement("RFC7662-2.2-inactive")]
+    [Requirement("SPEC-6-introspection-response")]
     public async Task Introspect_ExpiredAccessToken_IsInactive()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -204,7 +205,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
-    [Requirement("SPEC-6-introspect")]
+    [Requirement("SPEC-6-introspection-access")]
     public async Task Introspect_AnotherClientsToken_IsInactiveUnlessRegisteredToIntrospect()
     {
         var owner = await Seed.ClientAsync();
@@ -218,6 +219,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
+    [Requirement("RFC7662-2.1-authorization", "RFC7662-2.3-not-an-error")]
     public async Task Introspect_PublicClient_Is401()
     {
         var client = await Seed.ClientAsync(isPublic: true);
@@ -226,6 +228,7 @@ public sealed class RevocationAndIntrospectionTests
     }
 
     [Test]
+    [Requirement("RFC7662-2.3-not-an-error")]
     public async Task Introspect_Garbage_IsInactive()
     {
         var client = await Seed.ClientAsync();
