@@ -45,10 +45,10 @@ public static class AuthorizationEndpoints
         var validation = await validator.ValidateAsync(request, cancellationToken);
         if (validation is not ValidAuthorizationRequest valid) return Refuse(context, validation, options);
 
-        // Spec §3.4: not logged in, log in first and come back to this very request
+        // Spec §3: not logged in, log in first and come back to this very request
         if (await SessionUser.GetAsync(context) is null)
             return LoginEndpoints.RedirectToLogin(context, Append(AuthorizePath, request.ToParameters()));
-        // Spec §3.5: Crowd's consent URL
+        // Spec §3: Crowd's consent URL
         return Html.SeeOther(context, Append(ConsentPath, valid.ToParameters()));
     }
 
@@ -116,7 +116,7 @@ public static class AuthorizationEndpoints
             return Html.Page(StatusCodes.Status400BadRequest, "Session ended",
                 "<h1>Your session has ended</h1><p>Nothing was shared. Go back to the application and start again.</p>");
         }
-        // RFC 9700 §4.4: the decision applies to exactly the request this user was shown (no tampered client, scope or redirect)
+        // Spec §3: the consent POST is validated again; the decision applies to exactly the request this user was shown (no tampered client, scope or redirect)
         if (!integrity.Verify(Single(form[ConsentIntegrity.FieldName]), request, user.Id))
         {
             return Html.Page(StatusCodes.Status400BadRequest, "Request changed",

@@ -46,9 +46,9 @@ public static class LoginEndpoints
     public static string? LocalReturnUrl(string? value)
     {
         if (string.IsNullOrEmpty(value) || value.Length > 4096) return null;
-        // RFC 9700 §4.11.2: only local paths; "//host" and "/\host" name another host
+        // RFC 9700 §2.1 and Spec §3: only local paths (no open redirector); "//host" and "/\host" name another host
         if (value[0] != '/' || (value.Length > 1 && value[1] is '/' or '\\')) return null;
-        // RFC 9700 §4.11.2: browsers drop tabs and newlines, so "/\t/host" would become "//host"
+        // RFC 9700 §2.1: browsers drop tabs and newlines, so "/\t/host" would become "//host"
         return value.All(c => c is > ' ' and <= '~') ? value : null;
     }
 
@@ -80,7 +80,7 @@ public static class LoginEndpoints
         var returnUrl = LocalReturnUrl(Single(form[ReturnUrlParameter]));
         var username = Single(form[UsernameField]);
         var address = context.Connection.RemoteIpAddress?.ToString();
-        // RFC 6749 §10.10: too many failed logins for this username or address, across nodes: wait, whatever the password
+        // RFC 6749 §2.3.1 and §10.10: too many failed logins for this username or address, across nodes: wait, whatever the password
         if (await throttle.RetryAfterAsync(username, address, cancellationToken) is { } wait) return TooManyAttempts(context, wait);
         var user = await authenticator.AuthenticateAsync(username, Single(form[PasswordField]), cancellationToken);
         // One message for an unknown user, a wrong password and a deactivated user

@@ -62,6 +62,7 @@ internal static class UserCommands
     /// <summary>One line from standard input; typed at a terminal, it is not echoed.</summary>
     private static async Task<string?> ReadPasswordAsync(TextReader input)
     {
+        // Spec §9: the operator's password comes from standard input, never from the command line
         if (!ReferenceEquals(input, Console.In) || Console.IsInputRedirected) return await input.ReadLineAsync();
 
         Console.Error.Write("password: ");

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Crowd.OAuth.Core.Directory;
+using Crowd.OAuth.Core.Throttling;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
 
@@ -73,7 +74,7 @@ public sealed class AdminAuthentication(IEnumerable<IAdminCredentialSource> sour
 /// HTTP Basic with a user's username and password (RFC 7617). A wrong password, an unknown user and
 /// a deactivated one are alike to the caller, and an unknown username costs one hash check too.
 /// </summary>
-public sealed class BasicCredentialSource(UserAuthenticator users) : IAdminCredentialSource
+public sealed class BasicCredentialSource(UserAuthenticator users, LoginThrottle throttle) : IAdminCredentialSource
 {
     private const string Scheme = "Basic";
 
@@ -86,8 +87,12 @@ public sealed class BasicCredentialSource(UserAuthenticator users) : IAdminCrede
         }
         if (!TryDecode(header.Parameter, out var username, out var password)) return CredentialCheck.Rejected;
 
+        var address = context.Connection.RemoteIpAddress?.ToString();
+        // RFC 6749 §2.3.1: the login page's throttle guards these passwords too (a throttled caller is simply refused)
+        if (await throttle.RetryAfterAsync(username, address, cancellationToken) is not null) return CredentialCheck.Rejected;
         // The login page's check: one verdict for unknown, wrong and deactivated, at one cost.
         var user = await users.AuthenticateAsync(username, password, cancellationToken);
+        if (user is null) await throttle.RecordFailureAsync(username, address, cancellationToken);
         return user is not null ? CredentialCheck.Accepted(user) : CredentialCheck.Rejected;
     }
 

@@ -20,7 +20,7 @@ public static class MetadataEndpoints
 
     private static IResult Metadata(OAuth2ProviderOptions options)
     {
-        // RFC 8414 §2 and Spec §8: the issuer and every URL come from BaseUrl, not from Host or X-Forwarded-Host
+        // RFC 8414 §2, §3.3, RFC 9700 §4.13 and Spec §8: the issuer (the one every iss repeats) and every URL come from BaseUrl, not from Host or X-Forwarded-Host
         var issuer = options.Issuer;
         string[] clientAuth = ["client_secret_post", "client_secret_basic", "none"];
         var body = new Dictionary<string, object>
@@ -44,6 +44,7 @@ public static class MetadataEndpoints
             // RFC 9207 §3: we send iss in every authorization response
             ["authorization_response_iss_parameter_supported"] = true,
         };
+        // RFC 8414 §3.2: 200 with application/json; claims without values are simply absent
         return Results.Json(body);
     }
 }

@@ -9,5 +9,6 @@ public sealed class PostgresXmlRepository(DataProtectionKeyStore store) : IXmlRe
 {
     public IReadOnlyCollection<XElement> GetAllElements() => store.GetAll().Select(XElement.Parse).ToList();
 
+    // Spec §9: Data Protection keys live in the database, so any node reads any node's cookies and anti-forgery tokens
     public void StoreElement(XElement element, string friendlyName) => store.Store(friendlyName, element.ToString(SaveOptions.DisableFormatting));
 }

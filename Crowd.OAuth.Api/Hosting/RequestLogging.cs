@@ -80,7 +80,7 @@ public static class RequestLogging
             {
                 if (logger.IsEnabled(LogLevel.Information))
                 {
-                    // The path only: never the query string, headers or body.
+                    // Spec §9: the path only, never the query string, headers or body
                     logger.LogInformation("{Method} {Path} answered {StatusCode} in {ElapsedMs:0.0} ms",
                         context.Request.Method, context.Request.Path.Value, context.Response.StatusCode,
                         Stopwatch.GetElapsedTime(started).TotalMilliseconds);

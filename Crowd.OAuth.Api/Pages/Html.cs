@@ -14,6 +14,7 @@ public static class Html
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Default;
 
     /// <summary>Text for HTML content or a quoted attribute value.</summary>
+    // RFC 6749 §10.14: every received value is HTML-encoded before it appears in a page
     public static string E(string? value) => value is null ? "" : Encoder.Encode(value);
 
     /// <summary>
@@ -23,6 +24,7 @@ public static class Html
     public static void ApplySecurityHeaders(HttpResponse response, string? formTargets = null)
     {
         var formAction = string.IsNullOrEmpty(formTargets) ? "'self'" : "'self' " + formTargets;
+        // RFC 9700 §4.16 and Spec §3: no page may be framed; no referrer, no caching
         response.Headers.ContentSecurityPolicy = $"default-src 'none'; style-src 'self'; form-action {formAction}; frame-ancestors 'none'; base-uri 'none'";
         response.Headers.XFrameOptions = "DENY";
         response.Headers["Referrer-Policy"] = "no-referrer";
@@ -52,6 +54,7 @@ public static class Html
     {
         ApplySecurityHeaders(context.Response);
         context.Response.Headers.Location = location;
+        // RFC 9700 §4.12 and Spec §3: every redirect is a 303, never a 307 that would repost credentials
         return Results.StatusCode(StatusCodes.Status303SeeOther);
     }
 

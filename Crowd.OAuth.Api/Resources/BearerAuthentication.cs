@@ -33,7 +33,7 @@ public sealed class BearerAuthentication(TokenCodec codec, ITokenStore tokens, O
     /// <summary>The token's grant, client and user when every check of Spec §5 passes; null otherwise.</summary>
     public async Task<AccessTokenInfo?> ValidateAsync(string token, CancellationToken cancellationToken)
     {
-        // Spec §5: signature with a known key, HS256 only; a forged token never reaches the database
+        // Spec §5, RFC 6749 §10.3 and RFC 8725 §3.1: signature with a known key, HS256 only; a forged token never reaches the database
         if (await codec.ReadIdAsync(token, cancellationToken) is not { } id) return null;
         // Spec §5: the row exists, unexpired, unrevoked, grant live, client present, user active (one query)
         return await tokens.FindLiveAccessAsync(Secrets.Digest(id), time.GetUtcNow(), cancellationToken);

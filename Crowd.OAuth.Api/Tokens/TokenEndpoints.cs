@@ -40,7 +40,7 @@ public static class TokenEndpoints
         var (parameters, credentials) = parsed.Value!;
 
         var grantType = parameters.Get(Parameters.GrantType);
-        // RFC 6749 §5.2: grant_type missing is invalid_request; an unknown one unsupported_grant_type
+        // RFC 6749 §5.2, RFC 9700 §2.4 and Spec §4: grant_type missing is invalid_request; any other than authorization_code or refresh_token (password included) is unsupported_grant_type
         if (grantType is null) return OAuthResults.Error(OAuthError.InvalidRequest("grant_type is required"));
         if (grantType is not (GrantTypes.AuthorizationCode or GrantTypes.RefreshToken))
         {

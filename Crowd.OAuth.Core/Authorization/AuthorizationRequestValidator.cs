@@ -13,7 +13,7 @@ public sealed class AuthorizationRequestValidator(IClientStore clients, OAuth2Pr
 {
     public async Task<AuthorizationValidation> ValidateAsync(AuthorizationRequest request, CancellationToken cancellationToken)
     {
-        // Spec §3.1 and RFC 6749 §3.1: a repeated parameter is refused before anything is trusted, so no redirect
+        // Spec §3 and RFC 6749 §3.1: a repeated parameter is refused before anything is trusted, so no redirect
         if (request.RepeatedParameter is { } repeated) return new ShowErrorPage(OAuthError.InvalidRequest($"{repeated} is repeated"));
 
         // RFC 6749 §4.1.2.1: without a valid client_id, do not redirect
@@ -25,15 +25,16 @@ public sealed class AuthorizationRequestValidator(IClientStore clients, OAuth2Pr
         // RFC 9700 §2.1: the redirect URI is required, so it is always the one the client registered
         if (request.RedirectUri is null) return new ShowErrorPage(OAuthError.InvalidRequest($"{Parameters.RedirectUri} is missing"));
         // RFC 6749 §4.1.2.1 and RFC 9700 §2.1: an unregistered redirect URI (exact match, RFC 8252 §7.3 loopback port aside) is not redirected
+        // RFC 6749 §3.1.2.4 and Spec §3: a missing or mismatching redirect URI gets the error page, never a redirect
         if (RedirectUriMatcher.FindMatch(request.RedirectUri, client.RedirectUris) is null)
             return new ShowErrorPage(OAuthError.InvalidRequest($"{Parameters.RedirectUri} is not registered for this client"));
 
         var redirectUri = request.RedirectUri;
         RedirectError Fail(OAuthError error) => new(redirectUri, error, request.State);
 
-        // RFC 6749 §4.1.1: response_type is required
+        // RFC 6749 §4.1.1 and §3.1.1: response_type is required
         if (request.ResponseType is null) return Fail(OAuthError.InvalidRequest($"{Parameters.ResponseType} is missing"));
-        // RFC 6749 §4.1.2.1: only the code flow is offered (no implicit grant)
+        // RFC 6749 §3.1.1 and §4.1.2.1: only the code flow is offered (no implicit grant)
         if (request.ResponseType != ResponseTypes.Code)
             return Fail(OAuthError.UnsupportedResponseType($"only {Parameters.ResponseType}={ResponseTypes.Code} is supported"));
 

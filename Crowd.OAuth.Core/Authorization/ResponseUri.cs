@@ -12,6 +12,7 @@ public static class ResponseUri
     {
         var query = string.Join('&', parameters
             .Where(p => p.Value is not null)
+            // RFC 6749 §10.14: state and every other echoed value are percent-encoded
             .Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value!)));
         if (query.Length == 0) return baseUri;
         var separator = !baseUri.Contains('?') ? "?" : baseUri.EndsWith('?') || baseUri.EndsWith('&') ? "" : "&";

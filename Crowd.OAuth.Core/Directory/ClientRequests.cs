@@ -35,7 +35,7 @@ public static class ClientRules
 
     public static IRuleBuilderOptionsConditions<T, IReadOnlyList<string>?> ValidRedirects<T>(this IRuleBuilderInitial<T, IReadOnlyList<string>?> rule, OAuth2ProviderOptions options) => rule
         .Cascade(CascadeMode.Stop)
-        // spec §1: a client has one or more registered redirect URIs
+        // RFC 6749 §3.1.2.2 and Spec §1: every client registers one or more complete redirect URIs
         .Must(r => r is { Count: > 0 }).WithMessage("at least one redirect URI is required")
         .Must(r => r!.Count <= MaxRedirects).WithMessage($"at most {MaxRedirects} redirect URIs")
         .Custom((redirects, context) =>
@@ -55,6 +55,7 @@ public static class ClientRules
         .WithMessage($"the scope must be {Scopes.User} or {Scopes.SystemAdmin}");
 
     public static IRuleBuilderOptions<T, string?> ValidClientType<T>(this IRuleBuilder<T, string?> rule) => rule
+        // RFC 8252 §8.4: the client type, confidential or public, is recorded at registration
         .Must(t => t is ClientTypes.Confidential or ClientTypes.Public)
         .WithMessage($"the client type must be {ClientTypes.Confidential} or {ClientTypes.Public}");
 

@@ -41,7 +41,7 @@ public sealed class ClientService(IClientStore store, IAuditLog audit, OAuth2Pro
 
         var now = time.GetUtcNow();
         var clientType = request.ClientType ?? ClientTypes.Confidential;
-        // spec §1: a public client has no secret; a confidential one gets 256 random bits, stored only as SHA-256
+        // spec §1 and RFC 6749 §10.1: a public client has no secret; a confidential one gets 256 random bits, stored only as SHA-256
         var secret = clientType == ClientTypes.Public ? null : Secrets.RandomHex(SecretBytes);
         var client = new Client(
             Guid.CreateVersion7(now),
@@ -69,7 +69,7 @@ public sealed class ClientService(IClientStore store, IAuditLog audit, OAuth2Pro
 
         var existing = await store.FindByIdAsync(id, cancellationToken);
         if (existing is null) return DirectoryOutcome<Client>.NotFound();
-        // A client keeps its type: turning it public or confidential would orphan or lack a secret
+        // RFC 8252 §8.4: a client keeps the type it was registered with (changing it would orphan or lack a secret)
         if (request.ClientType is { } type && type != existing.ClientType)
         {
             return DirectoryOutcome<Client>.Invalid(DirectoryErrors.Field(Fields.ClientType, "the client type cannot be changed; register a new client instead"));
@@ -106,7 +106,7 @@ public sealed class ClientService(IClientStore store, IAuditLog audit, OAuth2Pro
     {
         var client = await store.FindByClientIdAsync(clientId, cancellationToken);
         if (client is null) return DirectoryOutcome<ClientWithSecret>.NotFound();
-        // spec §1: a public client has no secret to reset
+        // spec §1 and RFC 6749 §10.1: a public client has no secret to reset
         if (client.IsPublic) return DirectoryOutcome<ClientWithSecret>.Invalid(DirectoryErrors.General("a public client has no secret"));
 
         var secret = Secrets.RandomHex(SecretBytes);

@@ -34,7 +34,7 @@ public static class RedirectUriRules
         if (uri.Length > MaxLength) return $"must be at most {MaxLength} characters";
         // RFC 3986 §2: a URI is ASCII without spaces or control characters (others are percent-encoded)
         if (uri.Any(c => c <= ' ' || c >= '\u007f')) return "must not contain spaces, control or non-ASCII characters (percent-encode them)";
-        // RFC 3986 §2.2: a backslash is no URI character; browsers read it as a slash
+        // RFC 3986 §2: a backslash is no URI character; browsers read it as a slash
         if (uri.Contains('\\')) return "must not contain a backslash";
         // spec §7, RFC 9700 §2.1: exact matching only, no wildcards
         if (uri.Contains('*')) return "must not contain a wildcard (*)";
@@ -53,7 +53,7 @@ public static class RedirectUriRules
         var isHttp = scheme.Equals(Http, StringComparison.OrdinalIgnoreCase);
         if (!isHttps && !isHttp)
         {
-            // RFC 8252 §7.1: a native app's private-use scheme is a reverse domain name (it contains a dot)
+            // RFC 8252 §8.4: a native app's private-use scheme is a reverse domain name (it contains a dot), as §7.1 defines
             return scheme.Contains('.')
                 ? null
                 : "must use https, http on a loopback address, or a private-use scheme such as com.example.app";
@@ -64,7 +64,7 @@ public static class RedirectUriRules
         var authority = rest[2..];
         var end = authority.IndexOfAny(['/', '?']);
         if (end >= 0) authority = authority[..end];
-        // RFC 9700 §4.1.1, RFC 3986 §3.2.1: no user information (https://app.example@evil.example hides the real host)
+        // RFC 3986 §3.2.1: no user information (https://app.example@evil.example hides the real host; RFC 9700 section 4.1.1)
         if (authority.Contains('@')) return "must not contain user information (@) before the host";
         var host = HostOf(authority);
         if (host.Length == 0) return "must name a host";

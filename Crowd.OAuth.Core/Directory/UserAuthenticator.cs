@@ -15,6 +15,7 @@ public sealed class UserAuthenticator(IUserStore users, IPasswordHasher hasher, 
         var user = string.IsNullOrEmpty(username) ? null : await users.FindByUsernameAsync(username, cancellationToken);
         // Spend the same work whether or not the user exists: verify against a dummy hash.
         var check = hasher.Verify(user?.PasswordHash ?? _dummyHash.Value, password ?? "");
+        // Spec §1: a deactivated user cannot log in, and every failure looks the same
         if (user is null || check == PasswordCheck.Failed || !user.Active) return null;
         if (check == PasswordCheck.SuccessRehashNeeded)
         {

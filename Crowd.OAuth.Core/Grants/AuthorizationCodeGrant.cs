@@ -41,7 +41,7 @@ public sealed class AuthorizationCodeGrant(
         var codeHash = Secrets.Digest(code);
         var minted = await issuer.MintAsync(cancellationToken);
 
-        // RFC 6749 §4.1.2 and §10.5: single use, unexpired, bound to this client and this redirect_uri (one conditional UPDATE)
+        // RFC 6749 §4.1.2: single use, unexpired, bound to this client and this redirect_uri (one conditional UPDATE)
         await using var redemption = await codes.RedeemAsync(codeHash, client.Id, redirectUri, now, cancellationToken);
         if (redemption.Code is not { } won) return await RefuseAsync(codeHash, caller, redirectUri, verifier, now, cancellationToken);
 

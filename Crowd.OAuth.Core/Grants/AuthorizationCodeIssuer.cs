@@ -29,6 +29,7 @@ public sealed class AuthorizationCodeIssuer(IAuthorizationCodeStore codes, OAuth
             approved.User.Id,
             approved.RedirectUri,
             approved.Scope,
+            // RFC 7636 §4.4: the challenge and its method are stored with the code, never encoded into it
             approved.CodeChallenge,
             approved.CodeChallengeMethod,
             now,

@@ -27,7 +27,7 @@ public sealed class ClientAuthenticator(IClientStore clients, FailedAuthenticati
         {
             return OAuthError.InvalidClient("client authentication failed");
         }
-        // RFC 9700 §4.16 and RFC 6749 §10.10: a client_id with too many recent failures waits, right secret or not
+        // RFC 6749 §2.3.1 and §10.10, RFC 9700 §4.16: a client_id with too many recent failures, across nodes, waits, right secret or not
         if (throttle.RetryAfter(clientId) is { } wait) return OAuthError.TooManyAttempts(wait);
         var client = await clients.FindByClientIdAsync(clientId, cancellationToken);
         var secret = credentials.ClientSecret;
@@ -40,7 +40,7 @@ public sealed class ClientAuthenticator(IClientStore clients, FailedAuthenticati
         }
         if (client.IsPublic)
         {
-            // RFC 6749 §2.1: a public client has no credentials to present
+            // RFC 6749 §2.1 and §10.1: a public client has no credentials to present, and a secret sent for it is refused
             return secret is null
                 ? Outcome<AuthenticatedClient>.Success(new AuthenticatedClient(client, SecretVerified: false))
                 : await FailAsync(clientId, cancellationToken);

@@ -53,7 +53,7 @@ public sealed class RefreshTokenGrant(
             ? AllScopeStrings
             : AllScopeStrings.Where(current => Scopes.IsWithin(narrowed.Split(' '), current.Split(' '))).ToArray();
 
-        // RFC 9700 §4.14.2: rotation; the presented pair stops working as the new one is issued, atomically
+        // RFC 9700 §4.14.2 and §2.2.2: rotation; the presented pair stops working as the new one is issued, atomically
         var rotated = await tokens.RotateAsync(new RotationRequest(refreshHash, client.Id, accepted, narrowed, minted.Draft, now), cancellationToken);
         if (rotated is not null) return Outcome<TokenResponse>.Success(minted.Response(rotated.Scope, issuer.AccessLifetimeSeconds));
 
@@ -63,7 +63,7 @@ public sealed class RefreshTokenGrant(
     private async Task<Outcome<TokenResponse>> RefuseAsync(byte[] refreshHash, AuthenticatedClient caller, MintedPair minted, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var state = await tokens.FindRefreshAsync(refreshHash, cancellationToken);
-        // RFC 6749 §6: the refresh token must have been issued to this client
+        // RFC 6749 §6 and §10.4: the refresh token must have been issued to this client
         if (state is null || state.ClientPk != caller.Client.Id) return OAuthError.InvalidGrant("refresh token is invalid");
 
         if (state.RotatedAt is { } rotatedAt)

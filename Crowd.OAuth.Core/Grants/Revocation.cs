@@ -79,10 +79,11 @@ public sealed class TokenIntrospection(TokenCodec codec, ITokenStore tokens, Tim
         // RFC 7662 §2.1: the caller must be authorized; here that means an authenticated confidential client
         if (caller.Client.IsPublic || !caller.SecretVerified) return OAuthError.InvalidClient("client authentication failed");
 
+        // RFC 6749 §10.3: a forged or guessed token fails the signature or matches no stored row, so it is never active
         if (await codec.ReadIdAsync(token, cancellationToken) is not { } id) return Outcome<IntrospectionResult>.Success(IntrospectionResult.Inactive);
         var now = time.GetUtcNow();
         var stored = await tokens.FindAsync(Secrets.Digest(id), now, cancellationToken);
-        // RFC 7662 §2.2: anything not live is just inactive; Spec §6: a client sees its own tokens unless registered to introspect
+        // RFC 7662 §2.2 and §2.3: anything not live is just inactive, not an error; Spec §6: a client sees its own tokens unless registered to introspect
         if (stored is not { Live: true } || (stored.ClientPk != caller.Client.Id && !caller.Client.Introspect))
         {
             return Outcome<IntrospectionResult>.Success(IntrospectionResult.Inactive);

@@ -21,9 +21,11 @@ public sealed record SigningKey(string Kid, byte[] Secret, bool Active, DateTime
         {
             return false;
         }
+        // RFC 7518 §3.2: an HS256 key has at least 256 bits
         return secret.Length >= MinimumSecretBytes;
     }
 
+    // Spec §9: a key that reaches a log never shows its secret
     public override string ToString() => $"SigningKey {{ Kid = {Kid}, Active = {Active} }}"; // never the secret
 }
 

@@ -80,6 +80,7 @@ public sealed class SigningKeyRing
     }
 
     /// <summary>A new key: 256 random bits and a random kid.</summary>
+    // RFC 7518 §3.2 and Spec §8: a generated key has 256 random bits and a random kid
     public static SigningKey Generate(DateTimeOffset now) =>
         new("k" + Protocol.Secrets.RandomHex(8), System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), Active: false, now);
 }

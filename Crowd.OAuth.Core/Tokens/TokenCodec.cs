@@ -48,6 +48,7 @@ public sealed class TokenCodec(SigningKeyRing keys)
     public async ValueTask<(string Id, string Token)> IssueAsync(CancellationToken cancellationToken)
     {
         var key = await keys.GetActiveAsync(cancellationToken);
+        // RFC 6749 §10.10 and §10.3: 128 random bits from a cryptographic generator
         var id = Protocol.Secrets.RandomHex(16);
         var token = Handler.CreateToken($"{{\"id\":\"{id}\"}}", For(key).Credentials);
         return (id, token);

@@ -35,7 +35,7 @@ public sealed class ApplicationsPageTests
     }
 
     [Test]
-    [Requirement("SPEC-6-applications")]
+    [Requirement("SPEC-6-applications-page", "RFC6749-10.14-sanitize")]
     public async Task Applications_LoggedIn_ListsOnlyTheUsersLiveGrantsEncoded()
     {
         var user = await Seed.UserAsync();
@@ -70,7 +70,7 @@ public sealed class ApplicationsPageTests
     }
 
     [Test]
-    [Requirement("SPEC-6-applications", "RFC6749-10.12-csrf")]
+    [Requirement("SPEC-6-revoke-grant", "RFC6749-10.12-csrf")]
     public async Task RevokeGrant_WithoutAntiforgeryToken_Is400AndRevokesNothing()
     {
         var user = await Seed.UserAsync();
@@ -86,7 +86,7 @@ public sealed class ApplicationsPageTests
     }
 
     [Test]
-    [Requirement("SPEC-6-applications")]
+    [Requirement("SPEC-6-revoke-grant")]
     public async Task RevokeGrant_AnotherUsersGrant_Is404AndRevokesNothing()
     {
         var owner = await Seed.UserAsync();
@@ -105,7 +105,7 @@ public sealed class ApplicationsPageTests
     }
 
     [Test]
-    [Requirement("SPEC-6-applications")]
+    [Requirement("SPEC-6-revoke-grant")]
     public async Task RevokeGrant_AdministratorOnSomeoneElsesGrant_Revokes()
     {
         var owner = await Seed.UserAsync();
@@ -142,7 +142,7 @@ public sealed class ApplicationsPageTests
 public sealed class ApplicationsBrowserTests
 {
     [Test]
-    [Requirement("SPEC-6-applications")]
+    [Requirement("SPEC-6-applications-page", "SPEC-6-revoke-grant", "SPEC-1-grant-family")]
     public async Task Browser_RevokeOneApplication_ItsTokensFailTheOthersWork()
     {
         var port = LocalCluster.FreePort();

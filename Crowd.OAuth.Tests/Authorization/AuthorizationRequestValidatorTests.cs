@@ -76,12 +76,12 @@ public sealed class AuthorizationRequestValidatorTests
     [TestCase("state")]
     [TestCase("code_challenge")]
     [TestCase("code_challenge_method")]
-    [Requirement("SPEC-3.1-repeated-parameter")]
+    [Requirement("SPEC-3-param-once", "RFC6749-3.1-param-rules")]
     public async Task Validate_RepeatedParameter_ErrorPageInvalidRequest(string name) =>
         Assert.That((await PageErrorAsync(Request(repeated: name))).Code, Is.EqualTo(Errors.InvalidRequest));
 
     [Test]
-    [Requirement("SPEC-3.1-empty-is-absent")]
+    [Requirement("SPEC-3-param-once", "RFC6749-3.1-param-rules", "RFC6749-3.3-scope-default")]
     public async Task Validate_UnknownParameterAndEmptyScope_IgnoredAndClientScopeUsed()
     {
         var request = AuthorizationRequest.From(name => name switch
@@ -101,12 +101,12 @@ public sealed class AuthorizationRequestValidatorTests
 
     [TestCase(null)]
     [TestCase("")]
-    [Requirement("RFC6749-4.1.2.1-no-redirect-unverified", "SPEC-3.1-empty-is-absent")]
+    [Requirement("SPEC-3-invalid-client-no-redirect", "SPEC-3-param-once")]
     public async Task Validate_MissingClientId_ErrorPageInvalidRequest(string? clientId) =>
         Assert.That((await PageErrorAsync(Request(overrides: (Parameters.ClientId, clientId)))).Code, Is.EqualTo(Errors.InvalidRequest));
 
     [Test]
-    [Requirement("RFC6749-4.1.2.1-no-redirect-unverified")]
+    [Requirement("SPEC-3-invalid-client-no-redirect")]
     public async Task Validate_UnknownClient_ErrorPageInvalidClient() =>
         Assert.That((await PageErrorAsync(Request(overrides: (Parameters.ClientId, "00000000000000000000000000000000")))).Code, Is.EqualTo(Errors.InvalidClient));
 
@@ -114,7 +114,7 @@ public sealed class AuthorizationRequestValidatorTests
     [TestCase("")]
     [TestCase("https://evil.example/cb")]
     [TestCase("https://app.example.test/cb/")]
-    [Requirement("RFC6749-4.1.2.1-no-redirect-unverified", "RFC9700-2.1-exact-redirect")]
+    [Requirement("RFC6749-3.1.2.4-no-redirect-invalid", "SPEC-3-invalid-client-no-redirect", "RFC9700-2.1-exact-redirect", "SPEC-3-redirect-exact")]
     public async Task Validate_MissingOrUnregisteredRedirectUri_ErrorPageInvalidRequest(string? redirectUri) =>
         Assert.That((await PageErrorAsync(Request(overrides: (Parameters.RedirectUri, redirectUri)))).Code, Is.EqualTo(Errors.InvalidRequest));
 
@@ -127,7 +127,7 @@ public sealed class AuthorizationRequestValidatorTests
     }
 
     [Test]
-    [Requirement("RFC6749-4.1.1-response-type")]
+    [Requirement("RFC6749-3.1.1-response-type", "SPEC-3-response-type", "SPEC-3-error-redirect")]
     public async Task Validate_MissingResponseType_RedirectsInvalidRequestWithState()
     {
         var error = await RedirectedAsync(Request(overrides: (Parameters.ResponseType, null)));
@@ -139,7 +139,7 @@ public sealed class AuthorizationRequestValidatorTests
     [TestCase("token")]
     [TestCase("code id_token")]
     [TestCase("CODE")]
-    [Requirement("RFC6749-4.1.2.1-unsupported-response-type")]
+    [Requirement("RFC6749-3.1.1-response-type", "SPEC-3-response-type", "RFC9700-2.1.2-no-implicit")]
     public async Task Validate_OtherResponseType_RedirectsUnsupportedResponseType(string responseType) =>
         Assert.That((await RedirectedAsync(Request(overrides: (Parameters.ResponseType, responseType)))).Error.Code, Is.EqualTo(Errors.UnsupportedResponseType));
 
@@ -147,19 +147,19 @@ public sealed class AuthorizationRequestValidatorTests
     [TestCase("user")]
     [TestCase("USER  SYSTEM_ADMIN")]
     [TestCase(" USER")]
-    [Requirement("RFC6749-3.3-invalid-scope")]
+    [Requirement("SPEC-3-scope", "SPEC-1-scopes", "RFC6749-3.3-scope-syntax")]
     public async Task Validate_UnknownOrMalformedScope_RedirectsInvalidScope(string scope) =>
         Assert.That((await RedirectedAsync(Request(overrides: (Parameters.Scope, scope)))).Error.Code, Is.EqualTo(Errors.InvalidScope));
 
     [Test]
-    [Requirement("RFC6749-3.3-invalid-scope")]
+    [Requirement("SPEC-3-scope", "SPEC-1-scope-within-client", "RFC9700-2.3-least-privilege")]
     public async Task Validate_ScopeBeyondClient_RedirectsInvalidScope() =>
         Assert.That((await RedirectedAsync(Request(Public, overrides: (Parameters.Scope, Scopes.SystemAdmin)))).Error.Code, Is.EqualTo(Errors.InvalidScope));
 
     [TestCase("USER", "USER")]
     [TestCase("SYSTEM_ADMIN USER", "USER SYSTEM_ADMIN")]
     [TestCase(null, "SYSTEM_ADMIN")]
-    [Requirement("SPEC-1-scope-inclusion")]
+    [Requirement("SPEC-1-scope-within-client", "SPEC-1-scopes", "SPEC-3-scope", "RFC6749-3.3-scope-default")]
     public async Task Validate_ScopeWithinClientAfterExpansion_ValidCanonical(string? scope, string expected) =>
         Assert.That((await ValidAsync(Request(overrides: (Parameters.Scope, scope)))).Scope, Is.EqualTo(expected));
 
@@ -167,29 +167,29 @@ public sealed class AuthorizationRequestValidatorTests
     [TestCase("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c")] // 42
     [TestCase("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c+")]
     [TestCase("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-c=")]
-    [Requirement("RFC7636-4.3-challenge-format")]
+    [Requirement("SPEC-3-pkce-challenge-format")]
     public async Task Validate_MalformedChallenge_RedirectsInvalidRequest(string challenge) =>
         Assert.That((await RedirectedAsync(Request(overrides: (Parameters.CodeChallenge, challenge)))).Error.Code, Is.EqualTo(Errors.InvalidRequest));
 
     [Test]
-    [Requirement("RFC7636-4.3-challenge-format")]
+    [Requirement("SPEC-3-pkce-challenge-format")]
     public async Task Validate_ChallengeOf129Characters_RedirectsInvalidRequest() =>
         Assert.That((await RedirectedAsync(Request(overrides: (Parameters.CodeChallenge, new string('a', 129))))).Error.Code, Is.EqualTo(Errors.InvalidRequest));
 
     [TestCase("S256")]
     [TestCase("s256")]
-    [Requirement("RFC7636-4.3-method")]
+    [Requirement("SPEC-3-pkce-method-case", "RFC7636-4.3-challenge-params")]
     public async Task Validate_S256InAnyCase_ValidAsS256(string method) =>
         Assert.That((await ValidAsync(Request(overrides: (Parameters.CodeChallengeMethod, method)))).CodeChallengeMethod, Is.EqualTo(CodeChallengeMethods.S256));
 
     [TestCase(null)]
     [TestCase("plain")]
-    [Requirement("RFC7636-4.3-method", "RFC9700-2.1.1-no-plain")]
+    [Requirement("SPEC-3-pkce-plain-refused", "RFC9700-2.1.1-s256", "RFC7636-4.3-challenge-params")]
     public async Task Validate_PlainOrAbsentMethodByDefault_RedirectsInvalidRequest(string? method) =>
         Assert.That((await RedirectedAsync(Request(overrides: (Parameters.CodeChallengeMethod, method)))).Error.Code, Is.EqualTo(Errors.InvalidRequest));
 
     [Test]
-    [Requirement("RFC7636-4.3-method")]
+    [Requirement("RFC7636-4.3-challenge-params", "SPEC-3-pkce-plain-refused")]
     public async Task Validate_AbsentMethodWithAllowPlainPkce_ValidAsPlain() =>
         Assert.That((await ValidAsync(Request(overrides: (Parameters.CodeChallengeMethod, null)), new OAuth2ProviderOptions { AllowPlainPkce = true })).CodeChallengeMethod,
             Is.EqualTo(CodeChallengeMethods.Plain));
@@ -202,18 +202,18 @@ public sealed class AuthorizationRequestValidatorTests
             Is.EqualTo(Errors.InvalidRequest));
 
     [Test]
-    [Requirement("RFC7636-4.3-method")]
+    [Requirement("SPEC-3-pkce-method-without-challenge")]
     public async Task Validate_MethodWithoutChallenge_RedirectsInvalidRequest() =>
         Assert.That((await RedirectedAsync(Request(overrides: (Parameters.CodeChallenge, null)))).Error.Code, Is.EqualTo(Errors.InvalidRequest));
 
     [Test]
-    [Requirement("RFC7636-4.4.1-public-client-pkce")]
+    [Requirement("SPEC-3-pkce-public-required", "RFC7636-4.4.1-missing-challenge", "RFC8252-8.1-native-pkce", "SPEC-1-client-types")]
     public async Task Validate_PublicClientWithoutChallenge_RedirectsInvalidRequest() =>
         Assert.That((await RedirectedAsync(Request(Public, overrides: [(Parameters.CodeChallenge, null), (Parameters.CodeChallengeMethod, null)]))).Error.Code,
             Is.EqualTo(Errors.InvalidRequest));
 
     [Test]
-    [Requirement("SPEC-3-require-pkce")]
+    [Requirement("SPEC-3-pkce-require-setting", "RFC7636-4.4.1-missing-challenge")]
     public async Task Validate_ConfidentialWithoutChallenge_ValidUnlessRequirePkce()
     {
         var request = Request(overrides: [(Parameters.CodeChallenge, null), (Parameters.CodeChallengeMethod, null)]);
@@ -224,37 +224,37 @@ public sealed class AuthorizationRequestValidatorTests
     }
 
     [Test]
-    [Requirement("SPEC-3-order")]
+    [Requirement("SPEC-3-check-order")]
     public async Task Validate_UnknownClientAndBadResponseType_ErrorPageFirst() =>
         Assert.That((await PageErrorAsync(Request(overrides: [(Parameters.ClientId, "00000000000000000000000000000000"), (Parameters.ResponseType, "token")]))).Code,
             Is.EqualTo(Errors.InvalidClient));
 
     [Test]
-    [Requirement("SPEC-3-order")]
+    [Requirement("SPEC-3-check-order")]
     public async Task Validate_UnregisteredRedirectAndBadScope_ErrorPageFirst() =>
         Assert.That((await PageErrorAsync(Request(overrides: [(Parameters.RedirectUri, "https://evil.example/cb"), (Parameters.Scope, "NOPE")]))).Code,
             Is.EqualTo(Errors.InvalidRequest));
 
     [Test]
-    [Requirement("SPEC-3-order")]
+    [Requirement("SPEC-3-check-order")]
     public async Task Validate_RepeatedStateAndUnknownClient_RepeatReportedFirst() =>
         Assert.That((await PageErrorAsync(Request(repeated: Parameters.State, overrides: (Parameters.ClientId, "00000000000000000000000000000000")))).Description,
             Does.Contain(Parameters.State));
 
     [Test]
-    [Requirement("SPEC-3-order")]
+    [Requirement("SPEC-3-check-order")]
     public async Task Validate_BadResponseTypeAndBadScopeAndBadChallenge_UnsupportedResponseTypeFirst() =>
         Assert.That((await RedirectedAsync(Request(overrides: [(Parameters.ResponseType, "token"), (Parameters.Scope, "NOPE"), (Parameters.CodeChallenge, "x")]))).Error.Code,
             Is.EqualTo(Errors.UnsupportedResponseType));
 
     [Test]
-    [Requirement("SPEC-3-order")]
+    [Requirement("SPEC-3-check-order")]
     public async Task Validate_BadScopeAndBadChallenge_InvalidScopeFirst() =>
         Assert.That((await RedirectedAsync(Request(overrides: [(Parameters.Scope, "NOPE"), (Parameters.CodeChallenge, "x")]))).Error.Code,
             Is.EqualTo(Errors.InvalidScope));
 
     [Test]
-    [Requirement("SPEC-3-order")]
+    [Requirement("SPEC-3-check-order")]
     public async Task Validate_PublicClientBadScopeAndNoChallenge_InvalidScopeFirst() =>
         Assert.That((await RedirectedAsync(Request(Public, overrides: [(Parameters.Scope, Scopes.SystemAdmin), (Parameters.CodeChallenge, null), (Parameters.CodeChallengeMethod, null)]))).Error.Code,
             Is.EqualTo(Errors.InvalidScope));

@@ -45,7 +45,7 @@ public sealed class AuthorizeEndpointTests
     }
 
     [Test]
-    [Requirement("RFC6749-4.1.2.1-no-redirect-unverified", "SPEC-3-303")]
+    [Requirement("SPEC-3-invalid-client-no-redirect", "SPEC-3-redirect-303", "RFC9700-4.12-no-307")]
     public async Task Authorize_UnknownClient_303ToErrorPage()
     {
         var client = await Seed.ClientAsync();
@@ -56,7 +56,7 @@ public sealed class AuthorizeEndpointTests
 
     [TestCase(Parameters.ClientId)]
     [TestCase(Parameters.RedirectUri)]
-    [Requirement("RFC6749-4.1.2.1-no-redirect-unverified", "SPEC-3.1-empty-is-absent")]
+    [Requirement("SPEC-3-invalid-client-no-redirect", "RFC6749-3.1.2.4-no-redirect-invalid", "SPEC-3-param-once", "RFC6749-3.1-param-rules")]
     public async Task Authorize_MissingOrEmptyClientOrRedirect_303ToErrorPage(string name)
     {
         var client = await Seed.ClientAsync();
@@ -73,7 +73,7 @@ public sealed class AuthorizeEndpointTests
     [TestCase("\\cb")]
     [TestCase("@evil.example/cb")]
     [TestCase(".evil.example/cb")]
-    [Requirement("RFC6749-4.1.2.1-no-redirect-unverified", "RFC9700-2.1-exact-redirect")]
+    [Requirement("RFC6749-3.1.2.4-no-redirect-invalid", "SPEC-3-invalid-client-no-redirect", "RFC9700-2.1-exact-redirect", "SPEC-3-redirect-exact", "RFC6749-3.1.2.3-compare")]
     public async Task Authorize_HostileRedirectUri_303ToErrorPageNeverToClient(string suffix)
     {
         var client = await Seed.ClientAsync(redirects: ["https://app.example.test/cb"]);
@@ -84,7 +84,7 @@ public sealed class AuthorizeEndpointTests
     [TestCase("https://evil.example@app.example.test/cb")]
     [TestCase("https://APP.EXAMPLE.TEST/cb")]
     [TestCase("HTTPS://app.example.test/cb")]
-    [Requirement("RFC6749-4.1.2.1-no-redirect-unverified", "RFC9700-2.1-exact-redirect")]
+    [Requirement("RFC6749-3.1.2.4-no-redirect-invalid", "SPEC-3-invalid-client-no-redirect", "RFC9700-2.1-exact-redirect", "SPEC-3-redirect-exact", "RFC6749-3.1.2.3-compare")]
     public async Task Authorize_UserinfoOrCaseChange_303ToErrorPage(string redirectUri)
     {
         var client = await Seed.ClientAsync(redirects: ["https://app.example.test/cb"]);
@@ -118,7 +118,7 @@ public sealed class AuthorizeEndpointTests
     [TestCase(Parameters.CodeChallengeMethod, "plain", Errors.InvalidRequest)]
     [TestCase(Parameters.CodeChallengeMethod, null, Errors.InvalidRequest)]
     [TestCase(Parameters.CodeChallenge, null, Errors.InvalidRequest)]
-    [Requirement("RFC6749-4.1.2.1-error-redirect", "RFC9207-iss", "SPEC-3-303")]
+    [Requirement("RFC6749-4.1.2.1-error-redirect", "SPEC-3-error-redirect", "RFC9207-2-iss", "RFC9700-4.4.2-mix-up", "RFC6749-4.1.2-state-echo", "SPEC-3-redirect-303", "RFC9700-4.12-no-307", "RFC6749-4.1.1-validate-first")]
     public async Task Authorize_RedirectableError_303ToClientWithErrorStateAndIss(string name, string? value, string expected)
     {
         var client = await Seed.ClientAsync(scope: "USER");
@@ -135,7 +135,7 @@ public sealed class AuthorizeEndpointTests
     }
 
     [Test]
-    [Requirement("RFC6749-4.1.2.1-error-redirect")]
+    [Requirement("RFC6749-4.1.2.1-error-redirect", "SPEC-3-error-redirect")]
     public async Task Authorize_ErrorWithoutState_NoStateParameter()
     {
         var client = await Seed.ClientAsync();
@@ -157,7 +157,7 @@ public sealed class AuthorizeEndpointTests
     [TestCase(Parameters.State)]
     [TestCase(Parameters.Scope)]
     [TestCase(Parameters.CodeChallenge)]
-    [Requirement("SPEC-3.1-repeated-parameter")]
+    [Requirement("SPEC-3-param-once", "RFC6749-3.1-param-rules")]
     public async Task Authorize_RepeatedParameter_303ToErrorPage(string name)
     {
         var client = await Seed.ClientAsync();
@@ -167,7 +167,7 @@ public sealed class AuthorizeEndpointTests
     }
 
     [Test]
-    [Requirement("SPEC-3.1-empty-is-absent", "SPEC-3.1-unknown-ignored")]
+    [Requirement("SPEC-3-param-once", "RFC6749-3.1-param-rules")]
     public async Task Authorize_EmptyScopeAndUnknownParameter_TreatedAsAbsentAndIgnored()
     {
         var client = await Seed.ClientAsync(scope: "USER");
@@ -177,7 +177,7 @@ public sealed class AuthorizeEndpointTests
     }
 
     [Test]
-    [Requirement("SPEC-3.4-login-first")]
+    [Requirement("SPEC-3-login-redirect")]
     public async Task Authorize_NotLoggedIn_303ToLoginReturningToThisRequest()
     {
         var client = await Seed.ClientAsync();
@@ -190,7 +190,7 @@ public sealed class AuthorizeEndpointTests
     }
 
     [Test]
-    [Requirement("SPEC-3.5-consent-url")]
+    [Requirement("SPEC-3-consent-url", "SPEC-3-pkce-method-case")]
     public async Task Authorize_LoggedIn_303ToCrowdConsentUrl()
     {
         var client = await Seed.ClientAsync();
@@ -205,7 +205,7 @@ public sealed class AuthorizeEndpointTests
     }
 
     [Test]
-    [Requirement("SPEC-3-encoding", "RFC6749-4.1.2.1-error-redirect")]
+    [Requirement("RFC6749-10.14-sanitize", "RFC6749-4.1.2.1-error-redirect", "RFC6749-4.1.2-state-echo")]
     public async Task Authorize_StateWithCrLfAndMarkup_PercentEncodedNeverAHeader()
     {
         var client = await Seed.ClientAsync();
@@ -219,7 +219,7 @@ public sealed class AuthorizeEndpointTests
     }
 
     [Test]
-    [Requirement("SPEC-3-error-page", "SPEC-3-headers")]
+    [Requirement("SPEC-3-invalid-client-no-redirect", "RFC6749-10.14-sanitize", "SPEC-3-page-headers", "RFC9700-4.16-clickjacking", "RFC9700-4.2.4-referrer")]
     public async Task ErrorPage_MarkupInValues_Status400AndEncoded()
     {
         var response = await GetAsync($"{AuthorizationEndpoints.ErrorPath}?errorName=invalid_request&errorDescription={Uri.EscapeDataString("<script>alert(1)</script>")}");
@@ -232,7 +232,7 @@ public sealed class AuthorizeEndpointTests
     }
 
     [Test]
-    [Requirement("SPEC-3-error-page")]
+    [Requirement("RFC6749-10.14-sanitize")]
     public async Task ErrorPage_UnknownErrorName_ShownAsInvalidRequest()
     {
         var response = await GetAsync($"{AuthorizationEndpoints.ErrorPath}?errorName={Uri.EscapeDataString("<b>call us</b>")}");

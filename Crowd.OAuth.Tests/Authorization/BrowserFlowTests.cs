@@ -93,7 +93,7 @@ public sealed class BrowserFlowTests
         new Uri(node.BaseAddress, Flow.AuthorizeUrl(client, (Parameters.RedirectUri, callback.RedirectUri), (Parameters.State, state), (Parameters.Scope, Scopes.User))).ToString();
 
     [Test]
-    [Requirement("SPEC-3-browser-flow", "RFC9207-iss", "RFC8252-7.3-loopback-port", "SPEC-3-consent-every-time")]
+    [Requirement("SPEC-3-login-redirect", "SPEC-3-code-issued", "RFC9207-2-iss", "RFC8252-7.3-loopback-port", "SPEC-3-consent-every-time")]
     public async Task Browser_LogInAndAllow_ClientReceivesCodeWithStateAndIss()
     {
         var client = await Seed.ClientAsync(redirects: ["http://127.0.0.1/cb"]);
@@ -119,7 +119,7 @@ public sealed class BrowserFlowTests
     }
 
     [Test]
-    [Requirement("SPEC-3-browser-flow", "SPEC-3.6-deny")]
+    [Requirement("SPEC-3-deny")]
     public async Task Browser_Deny_ClientReceivesAccessDenied()
     {
         var client = await Seed.ClientAsync(redirects: ["http://127.0.0.1/cb"]);
@@ -140,7 +140,7 @@ public sealed class BrowserFlowTests
     }
 
     [Test]
-    [Requirement("SPEC-3-browser-flow", "SPEC-3-consent-every-time")]
+    [Requirement("SPEC-3-consent-every-time", "RFC8252-8.6-no-auto-approval")]
     public async Task Browser_AlreadyLoggedIn_OnlyTheConsentPage()
     {
         var client = await Seed.ClientAsync(redirects: ["http://127.0.0.1/cb"]);

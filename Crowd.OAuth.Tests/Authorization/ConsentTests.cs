@@ -26,7 +26,7 @@ public sealed class ConsentTests
     }
 
     [Test]
-    [Requirement("SPEC-3.5-consent-page", "SPEC-3-headers", "SPEC-3-encoding")]
+    [Requirement("SPEC-3-consent-page", "SPEC-3-page-headers", "RFC9700-4.16-clickjacking", "RFC6749-10.14-sanitize", "RFC6749-10.2-explicit-consent")]
     public async Task Consent_Get_ShowsClientUserAndScopesEncodedWithHeaders()
     {
         var client = await Seed.ClientAsync(name: "<img src=x onerror=alert(1)> " + Seed.Unique("app"), scope: Scopes.SystemAdmin);
@@ -51,7 +51,6 @@ public sealed class ConsentTests
     }
 
     [Test]
-    [Requirement("SPEC-3-headers")]
     public async Task Consent_Get_FormActionAllowsOnlySelfAndTheRedirectOrigin()
     {
         var client = await Seed.ClientAsync(redirects: ["https://app.example.test:8443/cb"]);
@@ -64,7 +63,7 @@ public sealed class ConsentTests
     }
 
     [Test]
-    [Requirement("SPEC-3.6-allow", "RFC9207-iss", "RFC6749-4.1.2-code")]
+    [Requirement("SPEC-3-code-issued", "RFC9207-2-iss", "RFC6749-4.1.2-state-echo", "RFC7636-4.4-bind-challenge", "SPEC-1-code-hashed", "RFC6749-3.1.2-keep-query")]
     public async Task Consent_Allow_303ToClientWithCodeStateIssAndCodeBoundToRequest()
     {
         var client = await Seed.ClientAsync(redirects: ["https://app.example.test/cb?tenant=a"], scope: Scopes.SystemAdmin);
@@ -100,7 +99,7 @@ public sealed class ConsentTests
     }
 
     [Test]
-    [Requirement("SPEC-3.6-deny", "RFC9207-iss")]
+    [Requirement("SPEC-3-deny", "RFC9207-2-iss", "RFC6749-4.1.2-state-echo")]
     public async Task Consent_Deny_303AccessDeniedWithStateAndIssAndNoCode()
     {
         var client = await Seed.ClientAsync();
@@ -120,7 +119,7 @@ public sealed class ConsentTests
     }
 
     [Test]
-    [Requirement("SPEC-3-consent-every-time")]
+    [Requirement("SPEC-3-consent-every-time", "RFC8252-8.6-no-auto-approval")]
     public async Task Authorize_AfterAnAllow_AsksConsentAgain()
     {
         var client = await Seed.ClientAsync();
@@ -137,7 +136,7 @@ public sealed class ConsentTests
 
     [TestCase("missing")]
     [TestCase("foreign")]
-    [Requirement("RFC6749-10.12-csrf")]
+    [Requirement("RFC6749-10.12-csrf", "SPEC-3-consent-antiforgery")]
     public async Task Consent_PostWithoutOrWithForeignToken_400AndNoCode(string kind)
     {
         var client = await Seed.ClientAsync();
@@ -164,7 +163,7 @@ public sealed class ConsentTests
     [TestCase(Parameters.CodeChallenge, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [TestCase(Parameters.CodeChallengeMethod, "plain")]
     [TestCase("consent_integrity", "garbage")]
-    [Requirement("SPEC-3.6-consent-binding")]
+    [Requirement("SPEC-3-consent-revalidates")]
     public async Task Consent_TamperedPost_400AndNoCode(string field, string value)
     {
         var client = await Seed.ClientAsync(redirects: ["https://app.example.test/cb", "https://app.example.test/other"]);
@@ -180,7 +179,7 @@ public sealed class ConsentTests
     }
 
     [Test]
-    [Requirement("SPEC-3.6-consent-binding")]
+    [Requirement("SPEC-3-consent-revalidates")]
     public async Task Consent_FormOfOneClientPostedWithAnotherClientId_400AndNoCode()
     {
         var client = await Seed.ClientAsync();
@@ -196,7 +195,7 @@ public sealed class ConsentTests
     }
 
     [Test]
-    [Requirement("SPEC-3.6-consent-binding")]
+    [Requirement("SPEC-3-consent-antiforgery", "SPEC-3-consent-revalidates")]
     public async Task Consent_FormOfOneUserPostedInAnotherUsersSession_400AndNoCode()
     {
         var client = await Seed.ClientAsync();
@@ -221,7 +220,7 @@ public sealed class ConsentTests
     }
 
     [Test]
-    [Requirement("SPEC-3.4-login-first")]
+    [Requirement("SPEC-3-login-redirect")]
     public async Task Consent_GetNotLoggedIn_303ToLogin()
     {
         var client = await Seed.ClientAsync();
@@ -233,7 +232,7 @@ public sealed class ConsentTests
     }
 
     [Test]
-    [Requirement("RFC6749-4.1.2.1-no-redirect-unverified")]
+    [Requirement("SPEC-3-consent-revalidates", "RFC6749-3.1.2.4-no-redirect-invalid")]
     public async Task Consent_GetWithUnregisteredRedirect_303ToErrorPage()
     {
         var client = await Seed.ClientAsync();
@@ -245,7 +244,7 @@ public sealed class ConsentTests
     }
 
     [Test]
-    [Requirement("SPEC-3.5-not-you")]
+    [Requirement("SPEC-3-consent-page")]
     public async Task Consent_NotYou_LogsOutAndReturnsToTheAuthorizeRequest()
     {
         var client = await Seed.ClientAsync();

@@ -27,7 +27,7 @@ public sealed class LoginTests
     }
 
     [Test]
-    [Requirement("SPEC-3-headers")]
+    [Requirement("SPEC-3-page-headers", "RFC9700-4.16-clickjacking")]
     public async Task LoginPage_Get_AccessibleFormWithTokenAndSecurityHeaders()
     {
         using var browser = PageClient.For(_factory);
@@ -40,7 +40,7 @@ public sealed class LoginTests
     }
 
     [Test]
-    [Requirement("SPEC-login-session-cookie")]
+    [Requirement("SPEC-1-user-login")]
     public async Task Login_RightCredentials_303ToReturnUrlWithHardenedSessionCookie()
     {
         var user = await Seed.UserAsync();
@@ -56,7 +56,7 @@ public sealed class LoginTests
     [TestCase("unknown")]
     [TestCase("wrong-password")]
     [TestCase("deactivated")]
-    [Requirement("SPEC-login-generic-failure")]
+    [Requirement("SPEC-1-user-login")]
     public async Task Login_BadCredentials_SameGenericMessageAndNoSession(string kind)
     {
         var user = await Seed.UserAsync(active: kind != "deactivated");
@@ -106,7 +106,7 @@ public sealed class LoginTests
     [TestCase("/\t/evil.example")]
     [TestCase("/\r\n/evil.example")]
     [TestCase("evil.example")]
-    [Requirement("RFC9700-4.11-no-open-redirect")]
+    [Requirement("RFC9700-2.1-no-open-redirector", "SPEC-3-login-local-return")]
     public async Task Login_NonLocalReturnUrl_IgnoredAndGoesHome(string returnUrl)
     {
         var user = await Seed.UserAsync();
@@ -123,7 +123,7 @@ public sealed class LoginTests
 
     [TestCase("//evil.example")]
     [TestCase("https://evil.example")]
-    [Requirement("RFC9700-4.11-no-open-redirect")]
+    [Requirement("RFC9700-2.1-no-open-redirector", "SPEC-3-login-local-return")]
     public async Task LoginPage_LoggedInWithNonLocalReturnUrl_ShowsHomeNotRedirect(string returnUrl)
     {
         var user = await Seed.UserAsync();
@@ -140,13 +140,13 @@ public sealed class LoginTests
     [TestCase("", false)]
     [TestCase("/ä", false)]
     [TestCase("/a b", false)]
-    [Requirement("RFC9700-4.11-no-open-redirect")]
+    [Requirement("RFC9700-2.1-no-open-redirector", "SPEC-3-login-local-return")]
     public void LocalReturnUrl_Value_OnlyPathsOfThisServer(string value, bool local) =>
         Assert.That(LoginEndpoints.LocalReturnUrl(value), local ? Is.EqualTo(value) : Is.Null);
 
     [TestCase("deactivated")]
     [TestCase("deleted")]
-    [Requirement("SPEC-session-user-active")]
+    [Requirement("SPEC-1-user-active")]
     public async Task Session_UserDeactivatedOrDeleted_TreatedAsLoggedOut(string kind)
     {
         var client = await Seed.ClientAsync();
@@ -173,7 +173,6 @@ public sealed class LoginTests
     }
 
     [Test]
-    [Requirement("SPEC-logout")]
     public async Task Logout_WithToken_EndsSessionAndGoesToLocalReturnUrl()
     {
         var client = await Seed.ClientAsync();
@@ -206,7 +205,7 @@ public sealed class LoginTests
     }
 
     [Test]
-    [Requirement("SPEC-3.4-login-first")]
+    [Requirement("RFC6749-10.14-sanitize")]
     public async Task LoginPage_ReturnUrlWithMarkup_EncodedInHiddenField()
     {
         using var browser = PageClient.For(_factory);

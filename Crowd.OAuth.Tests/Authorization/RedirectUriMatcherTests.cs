@@ -8,7 +8,7 @@ public sealed class RedirectUriMatcherTests
     private const string Registered = "https://app.example.test/cb";
 
     [Test]
-    [Requirement("RFC6749-3.1.2.3-exact-match")]
+    [Requirement("RFC6749-3.1.2.3-compare", "SPEC-3-redirect-exact")]
     public void Matches_IdenticalString_True() => Assert.That(RedirectUriMatcher.Matches(Registered, Registered), Is.True);
 
     [TestCase("https://app.example.test/cb/../evil")]
@@ -31,7 +31,7 @@ public sealed class RedirectUriMatcherTests
     [TestCase("https://app.example.test.evil.example/cb")]
     [TestCase("http://app.example.test/cb")]
     [TestCase(" https://app.example.test/cb")]
-    [Requirement("RFC6749-3.1.2.3-exact-match", "RFC9700-2.1-no-pattern")]
+    [Requirement("RFC6749-3.1.2.3-compare", "SPEC-3-redirect-exact", "RFC9700-2.1-exact-redirect")]
     public void Matches_HostileOrNormalisedVariant_False(string requested) =>
         Assert.That(RedirectUriMatcher.Matches(requested, Registered), Is.False);
 
@@ -63,6 +63,7 @@ public sealed class RedirectUriMatcherTests
 public sealed class ResponseUriTests
 {
     [Test]
+    [Requirement("RFC6749-3.1.2-keep-query")]
     public void Append_UriWithQuery_JoinsWithAmpersand() =>
         Assert.That(ResponseUri.Append("https://app.example.test/cb?tenant=a", [ResponseUri.P("code", "x")]),
             Is.EqualTo("https://app.example.test/cb?tenant=a&code=x"));
@@ -73,7 +74,7 @@ public sealed class ResponseUriTests
             Is.EqualTo("https://app.example.test/cb?code=x"));
 
     [Test]
-    [Requirement("SPEC-3-encoding")]
+    [Requirement("RFC6749-10.14-sanitize")]
     public void Append_ControlCharactersAndMarkup_PercentEncoded()
     {
         var uri = ResponseUri.Append("https://app.example.test/cb", [ResponseUri.P("state", "a\r\nSet-Cookie: x=1<script>&b=c")]);

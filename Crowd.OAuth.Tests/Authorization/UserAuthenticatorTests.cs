@@ -27,7 +27,7 @@ public sealed class UserAuthenticatorTests
     }
 
     [Test]
-    [Requirement("SPEC-1-login")]
+    [Requirement("SPEC-1-user-login")]
     public async Task Authenticate_RightPasswordAnyUsernameCase_ReturnsUser()
     {
         var seeded = await Seed.UserAsync();
@@ -37,7 +37,7 @@ public sealed class UserAuthenticatorTests
     }
 
     [Test]
-    [Requirement("SPEC-login-generic-failure")]
+    [Requirement("SPEC-1-user-login")]
     public async Task Authenticate_WrongPassword_ReturnsNull()
     {
         var seeded = await Seed.UserAsync();
@@ -46,7 +46,7 @@ public sealed class UserAuthenticatorTests
     }
 
     [Test]
-    [Requirement("SPEC-login-generic-failure")]
+    [Requirement("SPEC-1-user-login", "SPEC-1-user-active")]
     public async Task Authenticate_DeactivatedUserRightPassword_ReturnsNull()
     {
         var seeded = await Seed.UserAsync(active: false);
@@ -55,7 +55,7 @@ public sealed class UserAuthenticatorTests
     }
 
     [Test]
-    [Requirement("SPEC-login-equal-cost")]
+    [Requirement("SPEC-1-user-login")]
     public async Task Authenticate_UnknownUser_ReturnsNullAfterOnePasswordVerification()
     {
         var (authenticator, hasher) = Create();

@@ -35,7 +35,7 @@ public sealed class TokenCodecTests
     }
 
     [Test]
-    [Requirement("SPEC-1-token-format")]
+    [Requirement("SPEC-1-token-format", "SPEC-1-token-kid", "RFC6749-10.10-entropy")]
     public async Task Issue_Token_IsHs256WithKidAndOnlyAnIdPayload()
     {
         var (id, token) = await Codec().IssueAsync(CancellationToken.None);
@@ -79,12 +79,12 @@ public sealed class TokenCodecTests
     }
 
     [TestCaseSource(nameof(Forgeries))]
-    [Requirement("SPEC-5-hs256-only")]
+    [Requirement("RFC8725-3.1-alg-allowlist", "SPEC-5-token-valid", "RFC6749-10.3-access-unforgeable")]
     public async Task ReadId_Forgery_IsRefused(string token) =>
         Assert.That(await Codec().ReadIdAsync(token, CancellationToken.None), Is.Null);
 
     [Test]
-    [Requirement("SPEC-5-hs256-only")]
+    [Requirement("RFC6749-10.3-access-unforgeable", "SPEC-5-token-valid")]
     public async Task ReadId_SignatureChanged_IsNull()
     {
         var (_, token) = await Codec().IssueAsync(CancellationToken.None);
@@ -93,7 +93,7 @@ public sealed class TokenCodecTests
     }
 
     [Test]
-    [Requirement("SPEC-8-key-rotation")]
+    [Requirement("SPEC-1-token-kid", "SPEC-8-signing-keys")]
     public async Task ReadId_TokenOfASecondListedKey_IsAccepted()
     {
         var first = new SigningKeyOptions { Kid = "new", Secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
@@ -106,6 +106,14 @@ public sealed class TokenCodecTests
         var (_, fresh) = await codec.IssueAsync(CancellationToken.None);
         Assert.That(JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(fresh.Split('.')[0])).RootElement.GetProperty("kid").GetString(), Is.EqualTo("new"));
     }
+
+    [TestCase(16, false)]
+    [TestCase(31, false)]
+    [TestCase(32, true)]
+    [TestCase(64, true)]
+    [Requirement("RFC7518-3.2-hs256-key-size", "SPEC-8-signing-keys")]
+    public void TryDecodeSecret_KeyOfSomeBytes_AcceptedOnlyFrom256Bits(int bytes, bool accepted) =>
+        Assert.That(SigningKey.TryDecodeSecret(Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes)), out _), Is.EqualTo(accepted));
 
     private sealed class NoStore : ISigningKeyStore
     {

@@ -28,7 +28,7 @@ public sealed class AdminAuthenticationTests
     }
 
     [TestCaseSource(nameof(Endpoints))]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-7-admin-only", "RFC7235-3.1-challenge")]
     public async Task AnyEndpoint_NoCredentials_Returns401WithBasicChallenge(HttpMethod method, string path)
     {
         using var http = _factory.CreateHttpClient();
@@ -40,7 +40,7 @@ public sealed class AdminAuthenticationTests
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-7-admin-only", "RFC7235-3.1-challenge")]
     public async Task Create_WrongPassword_Returns401AndStoresNothing()
     {
         var admin = await Seed.UserAsync(admin: true);
@@ -59,7 +59,7 @@ public sealed class AdminAuthenticationTests
     [TestCase("Basic", "bm9jb2xvbg==")]
     [TestCase("Basic", "")]
     [TestCase("Bearer", "eyJhbGciOiJIUzI1NiJ9.e30.x")]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-7-admin-only", "RFC7617-2-basic-credentials")]
     public async Task List_MalformedOrUnsupportedCredentials_Returns401(string scheme, string parameter)
     {
         using var http = _factory.CreateHttpClient();
@@ -72,7 +72,7 @@ public sealed class AdminAuthenticationTests
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-7-admin-only")]
     public async Task List_UnknownUser_Returns401()
     {
         using var http = _factory.CreateHttpClient();
@@ -84,7 +84,7 @@ public sealed class AdminAuthenticationTests
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth", "SPEC-1-user-deactivated")]
+    [Requirement("SPEC-7-admin-only", "SPEC-1-user-active")]
     public async Task List_DeactivatedAdministrator_Returns401()
     {
         var admin = await Seed.UserAsync(admin: true, active: false);
@@ -97,7 +97,7 @@ public sealed class AdminAuthenticationTests
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-7-admin-only")]
     public async Task Create_AuthenticatedNonAdministrator_Returns403AndStoresNothing()
     {
         var user = await Seed.UserAsync(admin: false);
@@ -113,7 +113,7 @@ public sealed class AdminAuthenticationTests
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth", "SPEC-1-username-case-insensitive")]
+    [Requirement("SPEC-7-admin-only", "SPEC-1-user-login")]
     public async Task List_UsernameInAnotherLetterCase_Returns200()
     {
         var admin = await Seed.UserAsync(admin: true, username: Seed.Unique("MixedCase"));
@@ -126,7 +126,7 @@ public sealed class AdminAuthenticationTests
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-7-admin-only", "RFC7617-2-basic-credentials")]
     public async Task List_PasswordWithColonAndNonAscii_Returns200()
     {
         var admin = await Seed.UserAsync(admin: true, password: "pässwörd:with:colons");
@@ -139,7 +139,6 @@ public sealed class AdminAuthenticationTests
     }
 
     [Test]
-    [Requirement("SPEC-7-db-unavailable")]
     public async Task List_DatabaseDown_Returns503()
     {
         await using var cluster = await LocalCluster.StartAsync();

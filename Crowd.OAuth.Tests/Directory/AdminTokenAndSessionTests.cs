@@ -17,7 +17,7 @@ public sealed class AdminTokenAndSessionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-7-admin-only")]
     public async Task List_AdministratorsSystemAdminToken_Is200()
     {
         var client = await Seed.ClientAsync();
@@ -28,7 +28,29 @@ public sealed class AdminTokenAndSessionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-5-never-query")]
+    public async Task Create_SystemAdminTokenInFormBody_Is401AndStoresNothing()
+    {
+        var client = await Seed.ClientAsync();
+        var admin = await Seed.UserAsync(admin: true);
+        var tokens = await Harness.Client.ObtainTokensAsync(client, admin, Scopes.SystemAdmin);
+        var name = Seed.Unique("form-token");
+        var request = new HttpRequestMessage(HttpMethod.Post, AdminApi.Clients)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["access_token"] = tokens.AccessToken, ["name"] = name, ["redirects"] = "https://app.example.test/cb",
+            }),
+        };
+
+        var response = await Harness.Client.Http.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(await AdminApi.NameExistsAsync(name), Is.False);
+    }
+
+    [Test]
+    [Requirement("SPEC-7-admin-only")]
     public async Task List_AdministratorsUserScopeToken_Is401()
     {
         var client = await Seed.ClientAsync();
@@ -39,7 +61,7 @@ public sealed class AdminTokenAndSessionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-7-admin-only", "SPEC-1-system-admin-effective")]
     public async Task List_NonAdministratorsSystemAdminToken_Is403()
     {
         var client = await Seed.ClientAsync();
@@ -50,7 +72,7 @@ public sealed class AdminTokenAndSessionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-7-admin-only")]
     public async Task List_RevokedToken_Is401()
     {
         var client = await Seed.ClientAsync();
@@ -62,7 +84,7 @@ public sealed class AdminTokenAndSessionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-7-admin-auth")]
+    [Requirement("SPEC-7-admin-only")]
     public async Task List_AdministratorsSession_Is200AndAUsersSessionIs403()
     {
         var admin = await Seed.UserAsync(admin: true);

@@ -23,7 +23,7 @@ public sealed class ClientAdminEndpointsTests
     public Task StopServer() => _factory.DisposeAsync().AsTask();
 
     [Test]
-    [Requirement("SPEC-7-client-create", "SPEC-7-secret-hashed")]
+    [Requirement("SPEC-7-create-list-get", "SPEC-7-entity", "SPEC-1-client-id-format", "SPEC-1-client-secret-hashed", "RFC8252-8.4-client-type", "RFC6749-10.10-entropy")]
     public async Task Create_ConfidentialClient_Returns200WithSecretOnceAndStoresOnlyItsDigest()
     {
         var (http, admin) = await AdminApi.AsNewAdminAsync(_factory);
@@ -58,7 +58,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-client-create")]
+    [Requirement("SPEC-7-create-list-get", "SPEC-1-client-types", "RFC6749-10.1-no-secret-public", "RFC6749-2.1-client-type", "RFC8252-8.4-client-type")]
     public async Task Create_PublicClientWithIntrospect_ReturnsNoSecretAndStoresNone()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -79,7 +79,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-client-read", "SPEC-7-secret-hashed")]
+    [Requirement("SPEC-7-create-list-get", "SPEC-1-client-secret-hashed")]
     public async Task Get_ExistingClient_ReturnsItWithoutSecret()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -98,7 +98,7 @@ public sealed class ClientAdminEndpointsTests
 
     [TestCase("0197a0f4-0000-7000-8000-000000000000")]
     [TestCase("not-a-uuid")]
-    [Requirement("SPEC-7-client-read")]
+    [Requirement("SPEC-7-create-list-get")]
     public async Task Get_UnknownId_Returns404(string id)
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -109,7 +109,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-client-read", "SPEC-7-secret-hashed")]
+    [Requirement("SPEC-7-create-list-get", "SPEC-1-client-secret-hashed")]
     public async Task List_AfterCreate_ContainsTheClientAndNoSecretAnywhere()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -127,7 +127,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-client-update")]
+    [Requirement("SPEC-7-update")]
     public async Task Update_SomeFieldsAbsent_Returns204AndKeepsTheirValues()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -155,7 +155,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-client-update")]
+    [Requirement("SPEC-7-update")]
     public async Task Update_UnknownId_Returns404()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -166,7 +166,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-client-update", "SPEC-7-validation-errors")]
+    [Requirement("SPEC-7-update", "SPEC-7-validation-errors")]
     public async Task Update_InvalidRedirect_Returns400AndChangesNothing()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -182,7 +182,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-unique-name")]
+    [Requirement("SPEC-1-client-name-unique")]
     public async Task Create_DuplicateName_Returns400FieldErrorOnNameAndStoresNothing()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -198,7 +198,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-unique-name")]
+    [Requirement("SPEC-1-client-name-unique")]
     public async Task Update_NameOfAnotherClient_Returns400FieldErrorOnName()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -217,7 +217,7 @@ public sealed class ClientAdminEndpointsTests
     [TestCase("USER READ")]
     [TestCase("USER  SYSTEM_ADMIN")]
     [TestCase("")]
-    [Requirement("SPEC-7-scope-catalogue")]
+    [Requirement("SPEC-1-scopes", "RFC6749-3.3-scope-syntax")]
     public async Task Create_ScopeOutsideCatalogue_Returns400FieldErrorOnScope(string scope)
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -277,7 +277,6 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-name-as-text")]
     public async Task Create_NameWithMarkup_StoredAndReturnedVerbatim()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -292,7 +291,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-delete-cascade")]
+    [Requirement("SPEC-7-delete")]
     public async Task Delete_ClientWithGrantCodeAndTokens_Returns200WithTheClientAndRemovesThemAll()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -316,7 +315,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-reset-keeps-tokens", "SPEC-7-secret-hashed")]
+    [Requirement("SPEC-7-reset", "SPEC-1-client-secret-hashed")]
     public async Task Reset_ConfidentialClient_NewSecretMatchesStoredDigestOldDoesNotAndTokensStay()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -340,7 +339,7 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-reset-keeps-tokens")]
+    [Requirement("RFC6749-10.1-no-secret-public")]
     public async Task Reset_PublicClient_Returns400AndUnknownClientId404()
     {
         var (http, _) = await AdminApi.AsNewAdminAsync(_factory);
@@ -354,7 +353,6 @@ public sealed class ClientAdminEndpointsTests
     }
 
     [Test]
-    [Requirement("SPEC-7-audit")]
     public async Task Changes_CreateUpdateResetDelete_AreAuditedWithActorAndNeverTheSecret()
     {
         var (http, admin) = await AdminApi.AsNewAdminAsync(_factory);

@@ -20,7 +20,7 @@ public sealed partial class CommandLineTests
     }
 
     [Test]
-    [Requirement("SPEC-7-cli", "SPEC-7-secret-hashed", "SPEC-7-admin-auth")]
+    [Requirement("SPEC-9-operator-cli", "SPEC-1-client-secret-hashed", "SPEC-7-admin-only")]
     public async Task UserAddAdminThenClientAdd_PrintedCredentialsWorkAgainstTheRestApi()
     {
         var username = Seed.Unique("operator");
@@ -53,7 +53,7 @@ public sealed partial class CommandLineTests
     }
 
     [Test]
-    [Requirement("SPEC-7-cli", "SPEC-7-reset-keeps-tokens", "SPEC-7-delete-cascade")]
+    [Requirement("SPEC-9-operator-cli")]
     public async Task ClientListResetDelete_ExistingClient_ListsWithoutSecretResetsAndDeletes()
     {
         var seeded = await Seed.ClientAsync();
@@ -75,7 +75,7 @@ public sealed partial class CommandLineTests
     }
 
     [Test]
-    [Requirement("SPEC-7-cli", "SPEC-7-redirect-rules")]
+    [Requirement("SPEC-9-operator-cli", "SPEC-7-redirect-rules")]
     public async Task ClientAdd_HostileRedirect_PrintsOneLineAndExitsNonZeroStoringNothing()
     {
         var name = Seed.Unique("bad");
@@ -90,7 +90,7 @@ public sealed partial class CommandLineTests
     }
 
     [Test]
-    [Requirement("SPEC-7-cli", "SPEC-1-user-deactivated")]
+    [Requirement("SPEC-1-user-active")]
     public async Task UserDeactivateThenActivate_Administrator_BasicAuthFollows()
     {
         var admin = await Seed.UserAsync(admin: true);
@@ -116,7 +116,6 @@ public sealed partial class CommandLineTests
     [TestCase(null, "client", "add", "--name")]
     [TestCase(null, "client", "add", "--name", "x", "--redirect", "https://a.example.test/cb", "--bogus")]
     [TestCase(null, "client", "reset-secret", "0123456789abcdef0123456789abcdef")]
-    [Requirement("SPEC-7-cli")]
     public async Task Command_BadArgumentsOrUnknownTarget_PrintsOneLineAndExitsNonZero(string? stdin, params string[] args)
     {
         var result = await RunAsync(stdin, args);

@@ -44,6 +44,8 @@ public sealed class RedirectUriRulesTests
         "https://app.example.com/cb\u0000",
         "https://app.exämple.com/cb",
         "myapp:/cb",
+        "7com.example.app:/cb",
+        "com.example_app:/cb",
         "",
     ];
 
@@ -61,7 +63,7 @@ public sealed class RedirectUriRulesTests
     ];
 
     [TestCaseSource(nameof(Hostile))]
-    [Requirement("SPEC-7-redirect-rules")]
+    [Requirement("SPEC-7-redirect-rules", "RFC6749-3.1.2-absolute-no-fragment", "RFC3986-2-uri-characters", "RFC3986-3.1-scheme-syntax", "RFC3986-3.2.1-no-userinfo", "RFC9700-2.6-no-http-redirect", "RFC8252-8.4-reverse-domain-scheme")]
     public void Check_HostileUriByDefault_IsRefused(string uri)
     {
         Assert.That(RedirectUriRules.Check(uri, Production), Is.Not.Null);
@@ -85,7 +87,7 @@ public sealed class RedirectUriRulesTests
     }
 
     [Test]
-    [Requirement("SPEC-7-redirect-rules")]
+    [Requirement("SPEC-7-redirect-rules", "RFC9700-2.6-no-http-redirect", "RFC6749-3.1.2.1-redirect-tls")]
     public void Check_PlainHttpElsewhere_AcceptedOnlyWithSkipRedirectUrlHttpsRequirementOrDevMode()
     {
         const string uri = "http://app.example.com/cb";
@@ -127,7 +129,7 @@ public sealed class RedirectUriRulesTests
     }
 
     [Test]
-    [Requirement("SPEC-7-redirect-rules")]
+    [Requirement("SPEC-7-redirect-rules", "RFC6749-3.1.2.2-registration")]
     public async Task Create_NoRedirects_Returns400FieldErrorOnRedirects()
     {
         await using var factory = new CrowdOAuthFactory();
@@ -140,7 +142,7 @@ public sealed class RedirectUriRulesTests
     }
 
     [Test]
-    [Requirement("SPEC-7-redirect-rules")]
+    [Requirement("SPEC-7-redirect-rules", "RFC9700-2.6-no-http-redirect")]
     public async Task Create_PlainHttpNonLoopback_RefusedByDefaultAcceptedWithSkipRedirectUrlHttpsRequirement()
     {
         const string uri = "http://intranet.example.test/cb";

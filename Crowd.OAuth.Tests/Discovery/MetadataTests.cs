@@ -17,12 +17,13 @@ public sealed class MetadataTests
 
     [TestCase("/.well-known/oauth-authorization-server")]
     [TestCase("/rest/oauth2/latest/.well-known/oauth-authorization-server")]
-    [Requirement("RFC8414-2-metadata", "SPEC-6-metadata")]
+    [Requirement("SPEC-6-metadata", "RFC8414-2-required-fields", "RFC8414-2-issuer", "RFC8414-2-scopes-supported", "RFC8414-3-well-known", "RFC8414-3.2-response", "RFC8414-3.3-issuer-identical", "RFC9700-2.1.1-pkce-discoverable", "RFC9207-3-metadata-flag")]
     public async Task Metadata_BothPaths_CarryEveryFieldFromBaseUrl(string path)
     {
         var response = await _factory.CreateHttpClient().GetAsync(path);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var m = doc.RootElement;
         const string b = CrowdOAuthFactory.BaseUrl;
@@ -42,7 +43,7 @@ public sealed class MetadataTests
     }
 
     [Test]
-    [Requirement("SPEC-8-issuer-from-base-url")]
+    [Requirement("SPEC-8-issuer-from-base-url", "RFC9700-4.13-proxy-headers")]
     public async Task Metadata_HostileHostHeaders_ChangeNothing()
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "/.well-known/oauth-authorization-server");

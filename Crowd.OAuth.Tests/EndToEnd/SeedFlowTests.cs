@@ -53,7 +53,7 @@ public sealed class SeedFlowTests
     }
 
     [Test]
-    [Requirement("SPEC-3-browser-flow", "SPEC-4-query-string", "SPEC-4-refresh-rotation", "SPEC-5-server-info", "SPEC-4-pkce-instead-of-secret")]
+    [Requirement("SPEC-3-code-issued", "SPEC-4-params-form-or-query", "SPEC-4-refresh-rotation", "SPEC-5-server-info", "SPEC-4-pkce-instead-of-secret")]
     public async Task SeedFlow_BrowserThenCurlExchangeAndRefresh_NewTokenWorksOldOnesRefused()
     {
         var admin = await Seed.UserAsync(admin: true);
@@ -107,7 +107,7 @@ public sealed class SeedFlowTests
     }
 
     [Test]
-    [Requirement("RFC8414-2-metadata", "SPEC-6-metadata", "SPEC-6-introspect", "RFC7009-2.1-revoke", "RFC6749-2.3.1-basic")]
+    [Requirement("SPEC-6-metadata", "SPEC-6-introspection-response", "SPEC-6-revocation", "RFC6749-2.3.1-basic-auth")]
     public async Task GenericClientLibrary_FromMetadataAlone_CompletesCodeFlowRefreshIntrospectAndRevoke()
     {
         var user = await Seed.UserAsync();

@@ -1,5 +1,6 @@
 using Crowd.OAuth.Api.Hosting;
 using Microsoft.Extensions.Configuration;
+using Crowd.OAuth.Tests.Infrastructure;
 
 namespace Crowd.OAuth.Tests.Foundation;
 
@@ -14,6 +15,7 @@ public sealed class SettingsTests
     }
 
     [Test]
+    [Requirement("SPEC-8-defaults")]
     public void Load_HttpsBaseUrl_UsesSpecDefaults()
     {
         var (options, error) = Load(new() { ["OAuth2Provider:BaseUrl"] = "https://crowd.example.com/" });
@@ -38,6 +40,7 @@ public sealed class SettingsTests
     }
 
     [Test]
+    [Requirement("SPEC-8-https-base-url", "RFC6749-3.1-tls")]
     public void Load_HttpBaseUrlInProduction_FailsWithTheHttpsRule()
     {
         var (options, error) = Load(new() { ["OAuth2Provider:BaseUrl"] = "http://crowd.example.com" });
@@ -50,6 +53,7 @@ public sealed class SettingsTests
     [TestCase("OAuth2Provider:SkipBaseUrlHttpsRequirement")]
     [TestCase("atlassian.dev.mode")]
     [TestCase("atlassian.oauth2.provider.skip.base.url.https.requirement")]
+    [Requirement("SPEC-8-https-base-url", "RFC6749-3.1-tls")]
     public void Load_HttpBaseUrlWithDevelopmentSetting_IsAccepted(string key)
     {
         var (options, error) = Load(new() { ["OAuth2Provider:BaseUrl"] = "http://127.0.0.1:8080", [key] = "true" });
@@ -59,6 +63,7 @@ public sealed class SettingsTests
     }
 
     [Test]
+    [Requirement("SPEC-8-crowd-names")]
     public void Load_CrowdPropertyNames_SetTheSettings()
     {
         var (options, error) = Load(new()
@@ -85,6 +90,7 @@ public sealed class SettingsTests
     }
 
     [Test]
+    [Requirement("SPEC-8-crowd-names")]
     public void Load_JavaStyleSystemProperty_IsRead()
     {
         var (options, error) = Load(new() { ["OAuth2Provider:BaseUrl"] = "https://crowd.example.com" },
@@ -112,6 +118,7 @@ public sealed class SettingsTests
     [TestCase("OAuth2Provider:AccessTokenExpirationSeconds", "soon", "AccessTokenExpirationSeconds")]
     [TestCase("OAuth2Provider:RefreshTokenReuseGraceSeconds", "-1", "RefreshTokenReuseGraceSeconds")]
     [TestCase("OAuth2Provider:SigningKeys:0:Kid", "bad kid!", "SigningKeys")]
+    [Requirement("SPEC-8-defaults")]
     public void Load_OutOfRangeValue_FailsNamingTheSetting(string key, string value, string named)
     {
         var (options, error) = Load(new() { ["OAuth2Provider:BaseUrl"] = "https://crowd.example.com", [key] = value });

@@ -8,6 +8,7 @@ namespace Crowd.OAuth.Tests.Foundation;
 public sealed class StartupAndHealthTests
 {
     [Test]
+    [Requirement("SPEC-8-https-base-url", "RFC6749-3.1-tls")]
     public async Task Start_HttpBaseUrlInProduction_ExitsWithOneLineReason()
     {
         var env = ServerProcess.DefaultEnvironment(TestDatabase.ConnectionString);

@@ -89,7 +89,7 @@ public sealed class MultiNodeTests
     }
 
     [Test]
-    [Requirement("RFC6749-10.10-throttle-guessing")]
+    [Requirement("RFC6749-2.3.1-throttle-guessing")]
     public async Task WrongPasswords_SpreadOverTwoNodes_ThrottleTheUsernameAndTheAddressEverywhere()
     {
         await using var cluster = await LocalCluster.StartAsync();

@@ -18,6 +18,7 @@ public sealed class ThrottlingTests
     private static readonly Dictionary<string, string?> LongWindow = new() { ["OAuth2Provider:Throttling:FailedClientAuthenticationWindowSeconds"] = "3600" };
 
     [Test]
+    [Requirement("RFC6749-2.3.1-throttle-guessing", "RFC6585-4-too-many-requests")]
     public async Task WrongSecretFlood_TwoNodesOneDatabase_ThrottledTogetherAndOtherClientUnaffected()
     {
         var env = new Dictionary<string, string?> { ["CROWDOAUTH_OAuth2Provider__Throttling__FailedClientAuthenticationWindowSeconds"] = "3600" };

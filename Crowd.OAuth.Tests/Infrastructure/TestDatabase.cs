@@ -8,22 +8,47 @@ namespace Crowd.OAuth.Tests.Infrastructure;
 /// The real PostgreSQL the tests run on: CROWD_OAUTH_TEST_DB when set (scripts/test.sh sets it, on a
 /// throwaway cluster migrated with scripts/migrate.sh), else a Testcontainers.PostgreSql container
 /// (machines with a Docker engine), migrated with the same script.
+/// Started on first use of <see cref="ConnectionString"/> or <see cref="DataSource"/> (once, for every test),
+/// so tests that need no database (Category=Traceability) run on a machine without one.
 /// </summary>
 public static class TestDatabase
 {
     private static PostgreSqlContainer? _container;
     private static NpgsqlDataSource? _dataSource;
+    private static string _connectionString = "";
 
-    public static string ConnectionString { get; private set; } = "";
+    // Task.Run: the start-up's continuations never need the caller's thread, so waiting on it cannot deadlock.
+    private static readonly Lazy<Task> Started = new(() => Task.Run(StartCoreAsync), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    public static NpgsqlDataSource DataSource => _dataSource ?? throw new InvalidOperationException("the test database is not set up");
+    public static string ConnectionString
+    {
+        get
+        {
+            EnsureStarted();
+            return _connectionString;
+        }
+    }
 
-    public static async Task StartAsync()
+    public static NpgsqlDataSource DataSource
+    {
+        get
+        {
+            EnsureStarted();
+            return _dataSource ?? throw new InvalidOperationException("the test database is not set up");
+        }
+    }
+
+    /// <summary>Starts the database unless it is started already; a failed start fails every later use the same way.</summary>
+    public static Task StartAsync() => Started.Value;
+
+    private static void EnsureStarted() => Started.Value.GetAwaiter().GetResult();
+
+    private static async Task StartCoreAsync()
     {
         var given = Environment.GetEnvironmentVariable("CROWD_OAUTH_TEST_DB");
         if (!string.IsNullOrEmpty(given))
         {
-            ConnectionString = given;
+            _connectionString = given;
         }
         else
         {
@@ -33,13 +58,23 @@ public static class TestDatabase
             var uri = $"postgresql://{builder.Username}:{builder.Password}@{builder.Host}:{builder.Port}/{builder.Database}";
             var migrate = await Shell.RunAsync(Path.Combine(Repo.Root, "scripts", "migrate.sh"), [uri]);
             if (migrate.ExitCode != 0) throw new InvalidOperationException($"migrating the container failed: {migrate.StdErr}");
-            ConnectionString = _container.GetConnectionString();
+            _connectionString = _container.GetConnectionString();
         }
-        _dataSource = NpgsqlDataSource.Create(ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(_connectionString);
     }
 
+    /// <summary>Stops what was started; nothing when no test used the database.</summary>
     public static async Task StopAsync()
     {
+        if (!Started.IsValueCreated) return;
+        try
+        {
+            await Started.Value;
+        }
+        catch (Exception)
+        {
+            // The start failed; the tests that needed it have reported why. Release whatever got made.
+        }
         if (_dataSource is not null) await _dataSource.DisposeAsync();
         if (_container is not null) await _container.DisposeAsync();
     }

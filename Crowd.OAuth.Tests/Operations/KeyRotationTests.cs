@@ -53,7 +53,7 @@ public sealed class KeyRotationTests
     }
 
     [Test]
-    [Requirement("SPEC-8-key-rotation")]
+    [Requirement("SPEC-8-signing-keys", "SPEC-1-token-kid")]
     public async Task Rotate_AddActivateRetire_EveryNodeFollowsWithoutRestart()
     {
         await using var cluster = await LocalCluster.StartAsync();

@@ -47,7 +47,7 @@ public sealed class PurgeTests
     }
 
     [Test]
-    [Requirement("SPEC-8-purge")]
+    [Requirement("SPEC-8-prune")]
     public async Task Purge_ConcurrentNodesDuringUse_DeletesOnlyExpiredRowsAndLiveChainsKeepWorking()
     {
         await using var harness = new TokenHarness();
@@ -87,7 +87,7 @@ public sealed class PurgeTests
     }
 
     [Test]
-    [Requirement("SPEC-8-purge")]
+    [Requirement("SPEC-8-prune")]
     public async Task Purge_RotatedPairBeforeItsRefreshExpiry_IsKeptForReuseDetection()
     {
         await using var harness = new TokenHarness();

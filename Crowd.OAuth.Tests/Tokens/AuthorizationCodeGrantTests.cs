@@ -18,7 +18,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC6749-4.1.2-code-single-use")]
+    [Requirement("RFC6749-4.1.3-code-valid", "SPEC-4-code-checks", "RFC6749-5.2-error-response", "SPEC-4-error-response")]
     public async Task Exchange_UnknownCode_IsInvalidGrant()
     {
         var client = await Seed.ClientAsync();
@@ -27,7 +27,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC6749-4.1.3-client-binding")]
+    [Requirement("RFC6749-4.1.3-code-client", "RFC6749-4.1.2-code-binding", "SPEC-4-code-checks")]
     public async Task Exchange_CodeOfAnotherClient_IsInvalidGrantAndLeavesTheCodeUsable()
     {
         var owner = await Seed.ClientAsync();
@@ -43,7 +43,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC6749-4.1.3-redirect-uri-match")]
+    [Requirement("RFC6749-4.1.3-redirect-identical", "RFC6749-4.1.2-code-binding", "SPEC-4-code-checks")]
     public async Task Exchange_OtherRedirectUri_IsInvalidGrant()
     {
         var client = await Seed.ClientAsync(redirects: ["https://app.example.test/cb", "https://app.example.test/other"]);
@@ -56,6 +56,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
+    [Requirement("RFC6749-4.1.3-redirect-identical")]
     public async Task Exchange_NoRedirectUri_IsInvalidRequest()
     {
         var client = await Seed.ClientAsync();
@@ -72,7 +73,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC7636-4.5-verifier-required")]
+    [Requirement("RFC7636-4.5-verifier-required", "SPEC-4-pkce-verify", "RFC9700-2.1.1-pkce-support")]
     public async Task Exchange_ChallengedCodeWithoutVerifier_IsInvalidGrant()
     {
         var client = await Seed.ClientAsync();
@@ -85,7 +86,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC7636-4.6-verifier-match")]
+    [Requirement("RFC7636-4.6-verifier-match", "SPEC-4-pkce-verify", "RFC9700-2.1.1-pkce-support")]
     public async Task Exchange_WrongVerifier_IsInvalidGrantAndTheRightOneStillWorks()
     {
         var client = await Seed.ClientAsync();
@@ -100,7 +101,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC7636-4.1-verifier-format")]
+    [Requirement("RFC7636-4.1-verifier-format", "SPEC-4-pkce-verify")]
     public async Task Exchange_MalformedVerifier_IsInvalidGrant()
     {
         var client = await Seed.ClientAsync();
@@ -113,7 +114,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC9700-2.1.1-pkce-downgrade")]
+    [Requirement("RFC9700-2.1.1-pkce-downgrade", "SPEC-4-pkce-downgrade")]
     public async Task Exchange_VerifierForCodeWithoutChallenge_IsInvalidGrant()
     {
         var client = await Seed.ClientAsync();
@@ -139,7 +140,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-invalid-client")]
+    [Requirement("SPEC-4-invalid-client", "RFC6749-3.2.1-confidential-auth")]
     public async Task Exchange_ConfidentialClientWithNeitherSecretNorVerifier_Is401()
     {
         var client = await Seed.ClientAsync();
@@ -149,6 +150,21 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
         var answer = await Api.ExchangeAsync(client, code, verifier: null, sendSecret: false);
 
         Assert.That((answer.Status, answer.Error), Is.EqualTo((HttpStatusCode.Unauthorized, Errors.InvalidClient)));
+    }
+
+    [Test]
+    [Requirement("RFC6749-4.1.3-auth-if-sent", "SPEC-4-pkce-instead-of-secret")]
+    public async Task Exchange_PkceBoundCodeWithWrongSecret_Is401AndTheCodeStillWorks()
+    {
+        var client = await Seed.ClientAsync();
+        var user = await Seed.UserAsync();
+        var code = await Api.IssueCodeAsync(client, user);
+
+        var wrong = await Api.ExchangeAsync(client with { Secret = new string('0', 64) }, code);
+        var right = await Api.ExchangeAsync(client, code);
+
+        Assert.That((wrong.Status, wrong.Error), Is.EqualTo((HttpStatusCode.Unauthorized, Errors.InvalidClient)));
+        Assert.That(right.Status, Is.EqualTo(HttpStatusCode.OK));
     }
 
     [Test]
@@ -165,7 +181,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-1-public-client")]
+    [Requirement("SPEC-4-public-client", "SPEC-1-client-types", "RFC6749-2.1-client-type")]
     public async Task Exchange_PublicClientWithVerifier_Works()
     {
         var client = await Seed.ClientAsync(isPublic: true);
@@ -178,7 +194,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC6749-4.1.2-code-single-use", "RFC6749-10.5-code-replay-revokes")]
+    [Requirement("RFC6749-4.1.2-code-single-use", "RFC6749-4.1.2-code-reuse-revokes", "SPEC-4-code-replay-revokes")]
     public async Task Exchange_ValidReplay_IsInvalidGrantAndRevokesTheFirstTokens()
     {
         var client = await Seed.ClientAsync();
@@ -195,7 +211,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-invalid-replay-revokes-nothing")]
+    [Requirement("SPEC-4-code-replay-revokes")]
     public async Task Exchange_InvalidReplay_RevokesNothing()
     {
         var client = await Seed.ClientAsync();
@@ -210,7 +226,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-atomic-redemption")]
+    [Requirement("SPEC-4-code-atomic", "RFC6749-4.1.2-code-single-use")]
     public async Task Exchange_TwentyConcurrentRedemptions_ExactlyOneSucceeds()
     {
         var client = await Seed.ClientAsync();
@@ -232,7 +248,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC6749-4.1.2-code-lifetime")]
+    [Requirement("RFC6749-4.1.2-code-lifetime", "RFC6749-4.1.3-code-valid", "SPEC-4-code-checks")]
     public async Task Exchange_CodeOlderThanMaxClientDelay_IsInvalidGrant()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -264,7 +280,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-user-active")]
+    [Requirement("SPEC-1-user-active")]
     public async Task Exchange_UserDeactivatedAfterConsent_IsInvalidGrant()
     {
         var client = await Seed.ClientAsync();

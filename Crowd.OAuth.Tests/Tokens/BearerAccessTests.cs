@@ -21,7 +21,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-5-myself", "RFC6750-2.1-header")]
+    [Requirement("SPEC-5-myself", "RFC6750-2.1-bearer-header", "SPEC-5-bearer-header")]
     public async Task Myself_ValidToken_ReturnsTheTokensUser()
     {
         var client = await Seed.ClientAsync();
@@ -54,7 +54,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC6750-3-no-credentials")]
+    [Requirement("SPEC-5-no-credentials", "RFC6750-3-www-authenticate", "RFC6750-3-no-error-without-token")]
     public async Task Myself_NoCredentials_Is401WithABareChallenge()
     {
         var response = await GetAsync("/rest/api/1.0/myself", null);
@@ -66,7 +66,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC6750-2.3-no-query", "SPEC-5-no-query-string")]
+    [Requirement("SPEC-5-never-query")]
     public async Task Myself_TokenInQueryString_IsIgnored()
     {
         var client = await Seed.ClientAsync();
@@ -82,7 +82,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     [TestCase("garbage")]
     [TestCase("eyJhbGciOiJub25lIn0.eyJpZCI6IjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmIn0.")]
     [TestCase("eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJpZCI6IjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmIn0.c2ln")]
-    [Requirement("RFC6750-3.1-invalid-token", "SPEC-5-hs256-only")]
+    [Requirement("SPEC-5-invalid-token", "SPEC-5-token-valid", "RFC6750-3-www-authenticate", "RFC6750-3-error-attribute", "RFC6750-3.1-status-codes", "RFC8725-3.1-alg-allowlist")]
     public async Task Myself_InvalidToken_Is401InvalidToken(string token)
     {
         var response = await Api.GetWithBearerAsync("/rest/api/1.0/myself", token);
@@ -92,7 +92,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-5-hs256-only")]
+    [Requirement("SPEC-5-token-valid", "RFC6749-10.3-access-unforgeable")]
     public async Task Myself_TokenWithChangedSignature_Is401()
     {
         var client = await Seed.ClientAsync();
@@ -107,7 +107,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC6750-3.1-insufficient-scope")]
+    [Requirement("SPEC-5-insufficient-scope", "RFC6750-3.1-status-codes")]
     public async Task ServerInfo_UserScopeToken_Is403InsufficientScopeNamingTheScope()
     {
         var client = await Seed.ClientAsync();
@@ -121,7 +121,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-5-admin-needs-administrator")]
+    [Requirement("SPEC-5-admin-not-admin", "SPEC-1-system-admin-effective", "RFC9700-2.3-least-privilege")]
     public async Task ServerInfo_SystemAdminTokenOfNonAdministrator_Is403()
     {
         var client = await Seed.ClientAsync();
@@ -164,7 +164,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-5-validity")]
+    [Requirement("SPEC-5-token-valid", "SPEC-1-user-active", "RFC9700-4.14.2-revoke-on-event")]
     public async Task Myself_UserDeactivated_Is401AtOnce()
     {
         var client = await Seed.ClientAsync();
@@ -178,7 +178,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-5-validity")]
+    [Requirement("SPEC-5-token-valid", "RFC9700-4.14.2-revoke-on-event")]
     public async Task Myself_ClientDeleted_Is401AtOnce()
     {
         var client = await Seed.ClientAsync();
@@ -192,7 +192,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-5-validity")]
+    [Requirement("SPEC-5-token-valid", "SPEC-1-grant-family", "RFC9700-4.14.2-revoke-on-event")]
     public async Task Myself_GrantRevoked_Is401AtOnce()
     {
         var client = await Seed.ClientAsync();
@@ -211,7 +211,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-5-validity")]
+    [Requirement("SPEC-5-token-valid")]
     public async Task Myself_AccessTokenExpired_Is401ButRefreshStillWorks()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -227,6 +227,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     }
 
     [Test]
+    [Requirement("SPEC-5-token-valid")]
     public async Task Myself_RefreshTokenUsedAsAccessToken_Is401()
     {
         var client = await Seed.ClientAsync();

@@ -25,7 +25,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
         (await Api.GetWithBearerAsync("/rest/api/1.0/myself", accessToken)).StatusCode;
 
     [Test]
-    [Requirement("SPEC-4-refresh-rotation")]
+    [Requirement("SPEC-4-refresh-rotation", "RFC9700-2.2.2-refresh-rotation")]
     public async Task Refresh_Valid_RotatesAndTheOldPairStopsWorking()
     {
         var client = await Seed.ClientAsync();
@@ -42,7 +42,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-refresh-narrowing")]
+    [Requirement("SPEC-4-refresh-scope-narrow", "RFC6749-6-refresh-scope-subset")]
     public async Task Refresh_NarrowerScope_IsGranted()
     {
         var client = await Seed.ClientAsync();
@@ -57,7 +57,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-refresh-narrowing")]
+    [Requirement("SPEC-4-refresh-scope-narrow", "RFC6749-6-new-refresh-scope", "RFC9700-4.14.2-bound-to-scope")]
     public async Task Refresh_AfterNarrowing_RefreshTokenKeepsTheGrantedScope()
     {
         var client = await Seed.ClientAsync();
@@ -73,7 +73,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-refresh-narrowing")]
+    [Requirement("SPEC-4-refresh-scope-narrow", "RFC6749-6-refresh-scope-subset", "RFC9700-4.14.2-bound-to-scope")]
     public async Task Refresh_WiderScope_IsInvalidScopeAndTheTokenStillWorks()
     {
         var client = await Seed.ClientAsync();
@@ -88,6 +88,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
+    [Requirement("SPEC-1-scopes")]
     public async Task Refresh_UnknownScopeName_IsInvalidScope()
     {
         var client = await Seed.ClientAsync();
@@ -100,7 +101,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-refresh-sliding")]
+    [Requirement("SPEC-4-refresh-sliding", "RFC9700-4.14.2-inactivity", "RFC6749-6-refresh-valid", "SPEC-4-refresh-checks")]
     public async Task Refresh_NewRefreshToken_LivesAFullLifetimeFromNow()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -123,7 +124,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC9700-4.14.2-refresh-reuse", "SPEC-4-reuse-detection")]
+    [Requirement("RFC9700-4.14.2-reuse-revokes", "SPEC-4-refresh-reuse-revokes", "RFC6749-10.4-refresh-abuse", "SPEC-1-grant-family")]
     public async Task Refresh_RotatedTokenPresentedAgain_RevokesTheGrant()
     {
         var client = await Seed.ClientAsync();
@@ -140,7 +141,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-reuse-grace")]
+    [Requirement("SPEC-4-refresh-reuse-grace")]
     public async Task Refresh_RepeatWithinGrace_GetsAFreshPairAndRevokesTheEarlierRotation()
     {
         await using var harness = new TokenHarness(new Dictionary<string, string?> { ["OAuth2Provider:RefreshTokenReuseGraceSeconds"] = "30" });
@@ -158,7 +159,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-reuse-grace")]
+    [Requirement("SPEC-4-refresh-reuse-grace", "SPEC-4-refresh-reuse-revokes")]
     public async Task Refresh_RepeatAfterGrace_RevokesTheGrant()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -177,7 +178,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-atomic-rotation")]
+    [Requirement("SPEC-4-refresh-concurrent")]
     public async Task Refresh_TwentyConcurrentRotations_ExactlyOneSucceedsAndNeverTwoLivePairs()
     {
         var client = await Seed.ClientAsync();
@@ -199,7 +200,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-atomic-rotation")]
+    [Requirement("SPEC-4-refresh-reuse-grace")]
     public async Task Refresh_TwentyConcurrentRotationsWithGrace_NeverTwoLivePairs()
     {
         await using var harness = new TokenHarness(new Dictionary<string, string?> { ["OAuth2Provider:RefreshTokenReuseGraceSeconds"] = "30" });
@@ -224,7 +225,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-user-active")]
+    [Requirement("SPEC-4-refresh-checks", "SPEC-1-user-active")]
     public async Task Refresh_UserDeactivated_IsInvalidGrant()
     {
         var client = await Seed.ClientAsync();
@@ -238,7 +239,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-client-binding")]
+    [Requirement("RFC6749-6-refresh-client", "RFC6749-10.4-refresh-binding", "SPEC-4-refresh-checks", "RFC9700-4.14.2-bound-to-scope")]
     public async Task Refresh_TokenOfAnotherClient_IsInvalidGrantAndRevokesNothing()
     {
         var owner = await Seed.ClientAsync();
@@ -253,6 +254,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
+    [Requirement("RFC9700-4.14.2-revoke-on-event")]
     public async Task Refresh_DeletedClient_IsRefused()
     {
         var client = await Seed.ClientAsync();
@@ -268,6 +270,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
+    [Requirement("RFC6749-6-refresh-valid")]
     public async Task Refresh_ForgedOrGarbageToken_IsInvalidGrant()
     {
         var client = await Seed.ClientAsync();
@@ -276,6 +279,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     [Test]
+    [Requirement("RFC6749-6-refresh-valid")]
     public async Task Refresh_AccessTokenPresentedAsRefreshToken_IsInvalidGrant()
     {
         var client = await Seed.ClientAsync();

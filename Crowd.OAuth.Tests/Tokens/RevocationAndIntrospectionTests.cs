@@ -35,7 +35,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     [TestCase(false, null)]
     [TestCase(false, "refresh_token")]
     [TestCase(false, "access_token")]
-    [Requirement("RFC7009-2.1-revoke", "SPEC-6-revoke-pair")]
+    [Requirement("SPEC-6-revocation", "RFC7009-2.1-refresh-revokes-access", "RFC7009-2.1-access-revokes-refresh", "RFC7009-2.1-hint-fallback")]
     public async Task Revoke_EitherTokenOfAPair_RevokesThePair(bool revokeAccess, string? hint)
     {
         var client = await Seed.ClientAsync();
@@ -51,7 +51,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC7009-2.2-unknown-token-200", "SPEC-6-revoke-foreign")]
+    [Requirement("SPEC-6-revocation", "RFC7009-2.1-own-tokens")]
     public async Task Revoke_AnotherClientsToken_Is200AndChangesNothing()
     {
         var owner = await Seed.ClientAsync();
@@ -67,7 +67,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
 
     [TestCase("not-a-token")]
     [TestCase("eyJhbGciOiJIUzI1NiIsImtpZCI6Im5vcGUifQ.eyJpZCI6IjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmIn0.c2ln")]
-    [Requirement("RFC7009-2.2-unknown-token-200")]
+    [Requirement("RFC7009-2.2-ok-for-invalid", "SPEC-6-revocation")]
     public async Task Revoke_UnknownToken_Is200(string token)
     {
         var client = await Seed.ClientAsync();
@@ -76,7 +76,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC7009-2.2.1-unsupported-token-type")]
+    [Requirement("SPEC-6-revocation-hint", "RFC7009-2.2.1-errors")]
     public async Task Revoke_UnknownHint_IsUnsupportedTokenTypeAndChangesNothing()
     {
         var client = await Seed.ClientAsync();
@@ -90,7 +90,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC7009-2.1-client-auth")]
+    [Requirement("RFC7009-2.1-client-auth", "RFC7009-2.2.1-errors")]
     public async Task Revoke_WrongSecret_Is401AndChangesNothing()
     {
         var client = await Seed.ClientAsync();
@@ -104,6 +104,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
+    [Requirement("RFC7009-2.2.1-errors")]
     public async Task Revoke_NoToken_IsInvalidRequest()
     {
         var client = await Seed.ClientAsync();
@@ -112,7 +113,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC7662-2.2-active", "SPEC-6-introspect")]
+    [Requirement("SPEC-6-introspection-response", "RFC7662-2.2-active", "RFC7662-2.1-request")]
     public async Task Introspect_LiveAccessToken_DescribesIt()
     {
         var client = await Seed.ClientAsync();
@@ -148,7 +149,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC7662-2.2-inactive")]
+    [Requirement("RFC7662-2.2-inactive-minimal", "SPEC-6-introspection-response")]
     public async Task Introspect_RevokedToken_IsOnlyInactive()
     {
         var client = await Seed.ClientAsync();
@@ -163,7 +164,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC7662-2.2-inactive")]
+    [Requirement("SPEC-6-introspection-response")]
     public async Task Introspect_RotatedToken_IsInactive()
     {
         var client = await Seed.ClientAsync();
@@ -176,7 +177,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("RFC7662-2.2-inactive")]
+    [Requirement("SPEC-6-introspection-response")]
     public async Task Introspect_ExpiredAccessToken_IsInactive()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -195,7 +196,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-6-introspect")]
+    [Requirement("SPEC-6-introspection-access")]
     public async Task Introspect_AnotherClientsToken_IsInactiveUnlessRegisteredToIntrospect()
     {
         var owner = await Seed.ClientAsync();
@@ -209,6 +210,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
+    [Requirement("RFC7662-2.1-authorization", "RFC7662-2.3-not-an-error")]
     public async Task Introspect_PublicClient_Is401()
     {
         var client = await Seed.ClientAsync(isPublic: true);
@@ -217,6 +219,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     }
 
     [Test]
+    [Requirement("RFC7662-2.3-not-an-error")]
     public async Task Introspect_Garbage_IsInactive()
     {
         var client = await Seed.ClientAsync();

@@ -9,7 +9,7 @@ namespace Crowd.OAuth.Tests.Tokens;
 public sealed class SecretLoggingTests
 {
     [Test]
-    [Requirement("SPEC-9-no-secrets-in-logs")]
+    [Requirement("SPEC-9-no-secrets-logged")]
     public async Task FullFlow_AtTraceLevel_LogsNoSecretBearingValue()
     {
         var capture = new CapturingLoggerProvider();

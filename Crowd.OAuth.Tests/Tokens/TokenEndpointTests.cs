@@ -1,3 +1,5 @@
+using Microsoft.IdentityModel.Tokens;
+using System.Text.Json;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -10,7 +12,7 @@ namespace Crowd.OAuth.Tests.Tokens;
 public sealed class TokenEndpointTests : TokenHarnessFixture
 {
     [Test]
-    [Requirement("SPEC-4-response", "RFC6749-5.1-no-store")]
+    [Requirement("SPEC-4-success-response", "RFC6749-5.1-response-fields", "RFC6749-5.1-no-store", "RFC6749-3.3-scope-in-response")]
     public async Task Exchange_ValidCode_ReturnsCrowdShapedTokensNotCached()
     {
         var client = await Seed.ClientAsync();
@@ -32,7 +34,7 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-query-string")]
+    [Requirement("SPEC-4-params-form-or-query", "SPEC-4-client-secret-post", "SPEC-4-refresh-redirect-ignored")]
     public async Task Exchange_SeedCurlWithQueryStringAndNoBody_Works()
     {
         var client = await Seed.ClientAsync();
@@ -49,7 +51,7 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-grant-type")]
+    [Requirement("SPEC-4-grant-type", "RFC6749-5.2-error-response", "SPEC-4-error-response")]
     public async Task Token_NoGrantType_IsInvalidRequest()
     {
         var client = await Seed.ClientAsync();
@@ -61,7 +63,7 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     [TestCase("client_credentials")]
     [TestCase("implicit")]
     [TestCase("urn:ietf:params:oauth:grant-type:device_code")]
-    [Requirement("SPEC-4-grant-type")]
+    [Requirement("SPEC-4-grant-type", "SPEC-4-no-implicit-password", "RFC9700-2.4-no-password-grant")]
     public async Task Token_OtherGrantType_IsUnsupportedGrantType(string grantType)
     {
         var client = await Seed.ClientAsync();
@@ -73,7 +75,7 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-repeated-parameter")]
+    [Requirement("SPEC-4-param-repeated", "RFC6749-3.2-param-rules")]
     public async Task Token_ParameterRepeatedInBody_IsInvalidRequest()
     {
         var client = await Seed.ClientAsync();
@@ -85,7 +87,7 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-repeated-parameter")]
+    [Requirement("SPEC-4-param-repeated")]
     public async Task Token_ParameterInQueryAndBody_IsInvalidRequest()
     {
         var client = await Seed.ClientAsync();
@@ -108,7 +110,7 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-client-auth-methods")]
+    [Requirement("SPEC-4-client-secret-basic", "RFC6749-2.3.1-one-auth-method")]
     public async Task Token_BasicAndPostedSecretTogether_IsInvalidRequest()
     {
         var client = await Seed.ClientAsync();
@@ -120,7 +122,7 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-client-auth-methods", "RFC6749-2.3.1-basic")]
+    [Requirement("SPEC-4-client-secret-basic", "RFC6749-2.3.1-basic-auth")]
     public async Task Exchange_ClientSecretBasic_Works()
     {
         var client = await Seed.ClientAsync();
@@ -148,7 +150,7 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-invalid-client")]
+    [Requirement("SPEC-4-invalid-client", "SPEC-4-client-secret-post")]
     public async Task Token_WrongSecretViaPost_Is401InvalidClient()
     {
         var client = await Seed.ClientAsync();
@@ -168,7 +170,7 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-invalid-client")]
+    [Requirement("SPEC-4-invalid-client", "RFC6749-3.2.1-confidential-auth", "RFC6749-6-refresh-client")]
     public async Task Refresh_ConfidentialClientWithoutSecret_Is401InvalidClient()
     {
         var client = await Seed.ClientAsync();
@@ -177,7 +179,7 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-invalid-client")]
+    [Requirement("SPEC-4-invalid-client", "RFC6749-10.1-no-secret-public", "RFC6749-4.1.3-auth-if-sent")]
     public async Task Token_PublicClientSendingASecret_Is401InvalidClient()
     {
         var client = await Seed.ClientAsync(isPublic: true);
@@ -197,13 +199,70 @@ public sealed class TokenEndpointTests : TokenHarnessFixture
     }
 
     [Test]
-    [Requirement("SPEC-4-error-description")]
+    [Requirement("RFC6749-5.2-description-charset", "SPEC-4-error-response")]
     public async Task Token_EveryError_HasAPlainAsciiDescription()
     {
         var answer = await Api.PostFormAsync([new("grant_type", "x"), new("grant_type", "y"), new("q\"\\\u0001", "v")]);
 
         var description = answer.Body.GetProperty("error_description").GetString()!;
         Assert.That(description, Does.Match("^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]+$"));
+    }
+
+    [Test]
+    [Requirement("RFC6749-2.3.1-basic-auth")]
+    public async Task Exchange_ClientSecretBasicPercentEncoded_IsFormUrlDecoded()
+    {
+        var client = await Seed.ClientAsync();
+        var user = await Seed.UserAsync();
+        var code = await Api.IssueCodeAsync(client, user, challenge: null);
+        static string EncodeEveryCharacter(string value) => string.Concat(value.Select(c => $"%{(int)c:X2}"));
+        var basic = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{EncodeEveryCharacter(client.ClientId)}:{EncodeEveryCharacter(client.Secret!)}")));
+
+        var answer = await Api.PostFormAsync(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = client.RedirectUri,
+        }, basic);
+
+        Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.Body.ToString());
+    }
+
+    [Test]
+    [Requirement("RFC6749-3.2-param-rules")]
+    public async Task Exchange_EmptySecretAndUnknownParameter_TreatedAsAbsentAndIgnored()
+    {
+        var client = await Seed.ClientAsync();
+        var user = await Seed.UserAsync();
+        var code = await Api.IssueCodeAsync(client, user);
+
+        var answer = await Api.PostFormAsync(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = client.RedirectUri, ["client_id"] = client.ClientId,
+            ["code_verifier"] = OAuthTestClient.Verifier, ["client_secret"] = "", ["resource"] = "https://elsewhere.example.test",
+        });
+
+        Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.OK), answer.Body.ToString());
+    }
+
+    [Test]
+    [Requirement("SPEC-1-token-id-hashed")]
+    public async Task Exchange_ValidCode_StoresOnlyTheDigestsOfTheTokenIds()
+    {
+        var client = await Seed.ClientAsync();
+        var user = await Seed.UserAsync();
+        var tokens = await Api.ObtainTokensAsync(client, user);
+        static string IdOf(string token) =>
+            JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.Split('.')[1])).RootElement.GetProperty("id").GetString()!;
+        var accessId = IdOf(tokens.AccessToken);
+        var refreshId = IdOf(tokens.RefreshToken);
+
+        await using var cmd = TestDatabase.DataSource.CreateCommand("SELECT p::text FROM token_pairs p WHERE access_hash = $1 AND refresh_hash = $2");
+        cmd.Parameters.AddWithValue(Secrets.Digest(accessId));
+        cmd.Parameters.AddWithValue(Secrets.Digest(refreshId));
+        var row = (string?)await cmd.ExecuteScalarAsync();
+
+        Assert.That(row, Is.Not.Null, "the pair is stored under the SHA-256 of each id");
+        Assert.That(row, Does.Not.Contain(accessId).And.Not.Contain(refreshId));
     }
 
     [Test]
