@@ -94,6 +94,9 @@ export CROWDOAUTH_ConnectionStrings__CrowdOAuth="$conn${BENCH_PG_OPTIONS:+;$BENC
 export CROWDOAUTH_OAuth2Provider__BaseUrl="http://127.0.0.1:$port"
 export CROWDOAUTH_OAuth2Provider__DevMode=true
 export CROWDOAUTH_Logging__LogLevel__Default=Warning
+# Every worker uses the one bench client: the per-node flood guard per client (1,000 requests/s by
+# default) would refuse the load itself, so it is raised here. Failed-authentication throttling stays on.
+export CROWDOAUTH_OAuth2Provider__Throttling__ClientRequestsPerSecond=1000000
 export ASPNETCORE_ENVIRONMENT=Production
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 # Extra server environment for experiments, e.g. BENCH_SERVER_ENV="DOTNET_gcServer=0 DOTNET_GCgen0size=0x4000000"
