@@ -21,8 +21,6 @@ namespace Crowd.OAuth.Tests.Hardening;
 /// </summary>
 public sealed class ClusterHarness : IAsyncDisposable
 {
-    private static readonly IdentityPasswordHasher Hasher = new();
-
     public ClusterHarness(string connectionString)
     {
         ConnectionString = connectionString;
@@ -48,23 +46,9 @@ public sealed class ClusterHarness : IAsyncDisposable
         return new OAuthTestClient(http, Services);
     }
 
-    public async Task<SeededUser> UserAsync(bool admin = true)
-    {
-        var password = "pw-" + Secrets.RandomHex(8);
-        var user = new User(Guid.CreateVersion7(), Seed.Unique("user"), "Test User", "user@example.test", true, admin, Hasher.Hash(password), DateTimeOffset.UtcNow);
-        if (!await new UserStore(DataSource).CreateAsync(user, CancellationToken.None)) throw new InvalidOperationException("user not created");
-        return new SeededUser(user, password);
-    }
+    public Task<SeededUser> UserAsync(bool admin = true) => Seed.UserAsync(admin: admin, db: DataSource);
 
-    public async Task<SeededClient> ClientAsync(bool isPublic = false)
-    {
-        var secret = isPublic ? null : Secrets.RandomHex(32);
-        var client = new Client(Guid.CreateVersion7(), Secrets.RandomHex(16), Seed.Unique("client"),
-            isPublic ? ClientTypes.Public : ClientTypes.Confidential, secret is null ? null : Secrets.Digest(secret),
-            ["https://app.example.test/callback"], Scopes.SystemAdmin, false, "test", DateTimeOffset.UtcNow);
-        if (await new ClientStore(DataSource).CreateAsync(client, CancellationToken.None) != ClientWriteResult.Done) throw new InvalidOperationException("client not created");
-        return new SeededClient(client, secret);
-    }
+    public Task<SeededClient> ClientAsync(bool isPublic = false) => Seed.ClientAsync(isPublic: isPublic, db: DataSource);
 
     /// <summary>Rows in the tables a request could write to.</summary>
     public async Task<Dictionary<string, long>> CountRowsAsync()
