@@ -16,7 +16,7 @@ public static class CommandLine
         ["user"] = UserCommands.RunAsync,
         ["client"] = ClientCommands.RunAsync,
         ["key"] = KeyCommands.RunAsync,
-        ["purge"] = KeyCommands.PurgeAsync,
+        ["purge"] = PurgeCommand.RunAsync,
     };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && (Commands.ContainsKey(args[0]) || args[0] is "help" or "--help");

@@ -1,11 +1,10 @@
 using System.Globalization;
-using Crowd.OAuth.Core.Maintenance;
 using Crowd.OAuth.Core.Settings;
 using Crowd.OAuth.Core.Tokens;
 
 namespace Crowd.OAuth.Api.Cli;
 
-/// <summary><c>key list|add|activate|retire</c> and <c>purge</c>: signing key rotation and the purge, for operators.</summary>
+/// <summary><c>key list|add|activate|retire</c>: signing key rotation, for operators.</summary>
 internal static class KeyCommands
 {
     private const string Group = "key";
@@ -63,14 +62,5 @@ internal static class KeyCommands
             default:
                 return CliOutput.Fail($"key {kid} signs now: activate another key before retiring it");
         }
-    }
-
-    /// <summary><c>purge</c>: what the background job does every PruneIntervalSeconds, now.</summary>
-    public static async Task<int> PurgeAsync(IServiceProvider services, string[] args, TextReader input, TextWriter output)
-    {
-        if (args.Length > 0) return CliOutput.UsageError("purge", "takes no arguments");
-        var report = await services.GetRequiredService<Purger>().PurgeAsync(CancellationToken.None);
-        await output.WriteLineAsync($"purged {report.Codes} codes, {report.TokenPairs} token pairs, {report.Grants} grants, {report.ThrottleCounters} throttle counters");
-        return 0;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using System.Text;
 using System.Net;
+using Crowd.OAuth.Api.Pages;
 using Crowd.OAuth.Core.Protocol;
 using Crowd.OAuth.Data;
 using Microsoft.AspNetCore.Diagnostics;
@@ -96,14 +97,10 @@ public static class ErrorHandling
             });
             return;
         }
+        // People get the pages' own layout and security headers.
+        Html.ApplySecurityHeaders(response);
         response.ContentType = "text/html; charset=utf-8";
-        response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; frame-ancestors 'none'";
-        response.Headers.XFrameOptions = "DENY";
         var title = status == HttpStatusCode.ServiceUnavailable ? "Temporarily unavailable" : "Something went wrong";
-        await response.WriteAsync($"""
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-            <link rel="stylesheet" href="/static/site.css"></head>
-            <body><main class="card"><h1>{title}</h1><p>{WebUtility.HtmlEncode(error.Description)}.</p><p>Please try again in a moment.</p></main></body></html>
-            """);
+        await response.WriteAsync(Html.Layout(title, $"<h1>{title}</h1><p>{Html.E(error.Description)}.</p><p>Please try again in a moment.</p>"));
     }
 }

@@ -26,7 +26,6 @@ public sealed record RefreshTokenState(
     string Scope,
     DateTimeOffset RefreshExpiresAt,
     DateTimeOffset? RotatedAt,
-    Guid? ReplacedBy,
     DateTimeOffset? RevokedAt,
     DateTimeOffset? GrantRevokedAt,
     bool UserActive);

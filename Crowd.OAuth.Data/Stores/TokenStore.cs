@@ -85,7 +85,7 @@ public sealed class TokenStore : ITokenStore
 
     private const string FindRefreshSql = """
         SELECT p.id AS PairId, p.grant_id AS GrantId, g.client_pk AS ClientPk, g.scope AS Scope,
-               p.refresh_expires_at AS RefreshExpiresAt, p.rotated_at AS RotatedAt, p.replaced_by AS ReplacedBy,
+               p.refresh_expires_at AS RefreshExpiresAt, p.rotated_at AS RotatedAt,
                p.revoked_at AS RevokedAt, g.revoked_at AS GrantRevokedAt, u.active AS UserActive
         FROM token_pairs p
         JOIN grants g ON g.id = p.grant_id
@@ -248,11 +248,10 @@ public sealed class TokenStore : ITokenStore
         public string Scope { get; init; } = "";
         public DateTimeOffset RefreshExpiresAt { get; init; }
         public DateTimeOffset? RotatedAt { get; init; }
-        public Guid? ReplacedBy { get; init; }
         public DateTimeOffset? RevokedAt { get; init; }
         public DateTimeOffset? GrantRevokedAt { get; init; }
         public bool UserActive { get; init; }
 
-        public RefreshTokenState ToState() => new(PairId, GrantId, ClientPk, Scope, RefreshExpiresAt, RotatedAt, ReplacedBy, RevokedAt, GrantRevokedAt, UserActive);
+        public RefreshTokenState ToState() => new(PairId, GrantId, ClientPk, Scope, RefreshExpiresAt, RotatedAt, RevokedAt, GrantRevokedAt, UserActive);
     }
 }

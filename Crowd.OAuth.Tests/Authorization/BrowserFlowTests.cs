@@ -39,43 +39,6 @@ public sealed class BrowserFlowTests
         if (_nodeB is not null) await _nodeB.DisposeAsync();
     }
 
-    /// <summary>The client's redirect endpoint: answers one request and keeps its URL.</summary>
-    private sealed class Callback : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        public int Port { get; }
-        public Task<Uri> Received { get; }
-
-        public Callback()
-        {
-            Port = LocalCluster.FreePort();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-            _listener.Start();
-            Received = ReceiveAsync();
-        }
-
-        public string RedirectUri => $"http://127.0.0.1:{Port}/cb";
-
-        private async Task<Uri> ReceiveAsync()
-        {
-            var context = await _listener.GetContextAsync();
-            var url = context.Request.Url!;
-            var body = "<!doctype html><title>done</title><p>Back at the application.</p>"u8.ToArray();
-            context.Response.ContentType = "text/html";
-            await context.Response.OutputStream.WriteAsync(body);
-            context.Response.Close();
-            return url;
-        }
-
-        public async Task<Dictionary<string, string>> QueryAsync()
-        {
-            var url = await Received.WaitAsync(TimeSpan.FromSeconds(30));
-            return Flow.Query(url.OriginalString);
-        }
-
-        public void Dispose() => _listener.Close();
-    }
-
     private async Task<(IBrowserContext Context, IPage Page)> NewPageAsync()
     {
         var context = await _browser.NewContextAsync();
@@ -89,7 +52,7 @@ public sealed class BrowserFlowTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
     }
 
-    private string AuthorizeUrl(ServerProcess node, SeededClient client, Callback callback, string state) =>
+    private string AuthorizeUrl(ServerProcess node, SeededClient client, LoopbackCallback callback, string state) =>
         new Uri(node.BaseAddress, Flow.AuthorizeUrl(client, (Parameters.RedirectUri, callback.RedirectUri), (Parameters.State, state), (Parameters.Scope, Scopes.User))).ToString();
 
     [Test]
@@ -98,7 +61,7 @@ public sealed class BrowserFlowTests
     {
         var client = await Seed.ClientAsync(redirects: ["http://127.0.0.1/cb"]);
         var user = await Seed.UserAsync();
-        using var callback = new Callback();
+        using var callback = new LoopbackCallback();
         var (context, page) = await NewPageAsync();
         await using var _ = context;
 
@@ -124,7 +87,7 @@ public sealed class BrowserFlowTests
     {
         var client = await Seed.ClientAsync(redirects: ["http://127.0.0.1/cb"]);
         var user = await Seed.UserAsync();
-        using var callback = new Callback();
+        using var callback = new LoopbackCallback();
         var (context, page) = await NewPageAsync();
         await using var _ = context;
 
@@ -147,7 +110,7 @@ public sealed class BrowserFlowTests
         var user = await Seed.UserAsync();
         var (context, page) = await NewPageAsync();
         await using var _ = context;
-        using (var first = new Callback())
+        using (var first = new LoopbackCallback())
         {
             await page.GotoAsync(AuthorizeUrl(_nodeA, client, first, "one"));
             await LogInAsync(page, user);
@@ -155,7 +118,7 @@ public sealed class BrowserFlowTests
             await first.QueryAsync();
         }
 
-        using var second = new Callback();
+        using var second = new LoopbackCallback();
         var response = await page.GotoAsync(AuthorizeUrl(_nodeA, client, second, "two"));
 
         Assert.That(response!.Status, Is.EqualTo(200));

@@ -58,19 +58,8 @@ public sealed class SeedFlowTests
     {
         var admin = await Seed.UserAsync(admin: true);
         var client = await Seed.ClientAsync(redirects: ["http://127.0.0.1/cb"]);
-        var callback = new HttpListener();
-        var callbackPort = LocalCluster.FreePort();
-        callback.Prefixes.Add($"http://127.0.0.1:{callbackPort}/");
-        callback.Start();
-        var redirectUri = $"http://127.0.0.1:{callbackPort}/cb";
-        var received = Task.Run(async () =>
-        {
-            var context = await callback.GetContextAsync();
-            var url = context.Request.Url!.OriginalString;
-            await context.Response.OutputStream.WriteAsync("<!doctype html><title>ok</title>"u8.ToArray());
-            context.Response.Close();
-            return url;
-        });
+        using var callback = new LoopbackCallback();
+        var redirectUri = callback.RedirectUri;
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Chromium.LaunchAsync(playwright);
@@ -81,8 +70,7 @@ public sealed class SeedFlowTests
         await page.GetByLabel("Password").FillAsync(admin.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Allow", Exact = true }).ClickAsync();
-        var query = Flow.Query(await received.WaitAsync(TimeSpan.FromSeconds(30)));
-        callback.Close();
+        var query = await callback.QueryAsync();
         Assert.That(query[Parameters.State], Is.EqualTo("STATE-42"));
         Assert.That(query[Parameters.Iss], Is.EqualTo(_baseUrl));
 

@@ -41,6 +41,10 @@ public sealed class TokenHarness : IAsyncDisposable
         Client = new OAuthTestClient(Factory.CreateHttpClient(), Factory.Services);
     }
 
+    /// <summary>A harness whose clock the test moves (FakeTimeProvider): expiry without waiting.</summary>
+    public static TokenHarness WithClock(TimeProvider clock, IDictionary<string, string?>? settings = null) =>
+        new(settings, s => s.AddSingleton(clock));
+
     public CrowdOAuthFactory Factory { get; }
     public OAuthTestClient Client { get; }
 

@@ -252,7 +252,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     public async Task Exchange_CodeOlderThanMaxClientDelay_IsInvalidGrant()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var harness = new TokenHarness(services: s => s.AddSingleton<TimeProvider>(clock));
+        await using var harness = TokenHarness.WithClock(clock);
         var client = await Seed.ClientAsync();
         var user = await Seed.UserAsync();
         var code = await harness.Client.IssueCodeAsync(client, user);

@@ -215,7 +215,7 @@ public sealed class BearerAccessTests : TokenHarnessFixture
     public async Task Myself_AccessTokenExpired_Is401ButRefreshStillWorks()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var harness = new TokenHarness(services: s => s.AddSingleton<TimeProvider>(clock));
+        await using var harness = TokenHarness.WithClock(clock);
         var client = await Seed.ClientAsync();
         var user = await Seed.UserAsync();
         var tokens = await harness.Client.ObtainTokensAsync(client, user);

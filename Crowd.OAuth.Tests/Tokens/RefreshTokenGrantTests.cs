@@ -105,8 +105,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     public async Task Refresh_NewRefreshToken_LivesAFullLifetimeFromNow()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var harness = new TokenHarness(new Dictionary<string, string?> { ["OAuth2Provider:RefreshTokenExpirationSeconds"] = "3600" },
-            s => s.AddSingleton<TimeProvider>(clock));
+        await using var harness = TokenHarness.WithClock(clock, new Dictionary<string, string?> { ["OAuth2Provider:RefreshTokenExpirationSeconds"] = "3600" });
         var client = await Seed.ClientAsync();
         var user = await Seed.UserAsync();
         var first = await harness.Client.ObtainTokensAsync(client, user);
@@ -163,8 +162,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     public async Task Refresh_RepeatAfterGrace_RevokesTheGrant()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var harness = new TokenHarness(new Dictionary<string, string?> { ["OAuth2Provider:RefreshTokenReuseGraceSeconds"] = "30" },
-            s => s.AddSingleton<TimeProvider>(clock));
+        await using var harness = TokenHarness.WithClock(clock, new Dictionary<string, string?> { ["OAuth2Provider:RefreshTokenReuseGraceSeconds"] = "30" });
         var client = await Seed.ClientAsync();
         var user = await Seed.UserAsync();
         var first = await harness.Client.ObtainTokensAsync(client, user);

@@ -181,7 +181,7 @@ public sealed class RevocationAndIntrospectionTests : TokenHarnessFixture
     public async Task Introspect_ExpiredAccessToken_IsInactive()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var harness = new TokenHarness(services: s => s.AddSingleton<TimeProvider>(clock));
+        await using var harness = TokenHarness.WithClock(clock);
         var client = await Seed.ClientAsync();
         var user = await Seed.UserAsync();
         var tokens = await harness.Client.ObtainTokensAsync(client, user);
