@@ -79,7 +79,7 @@ dotnet build bench/Crowd.OAuth.Bench -c Release -o "$work/loadgen" -v quiet -nol
 # max_connections for the server's pool of 100, and pg_stat_statements for the round-trip evidence.
 pgport=$(free_port $((45000 + RANDOM % 10000)))
 pg_init "$pgdata"
-pg_start "$pgdata" "$pgport" "-c max_connections=200 -c shared_buffers=512MB -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top"
+pg_start "$pgdata" "$pgport" "-c max_connections=200 -c shared_buffers=512MB -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top ${BENCH_PG_SETTINGS:-}"
 psql -X -q -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -c "CREATE DATABASE crowdoauth" >/dev/null
 scripts/migrate.sh "postgresql://postgres@127.0.0.1:$pgport/crowdoauth" >/dev/null
 psql -X -q -h 127.0.0.1 -p "$pgport" -U postgres -d crowdoauth -c "CREATE EXTENSION pg_stat_statements" >/dev/null

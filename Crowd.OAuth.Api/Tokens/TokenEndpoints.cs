@@ -47,8 +47,11 @@ public static class TokenEndpoints
             return OAuthResults.Error(OAuthError.UnsupportedGrantType("only authorization_code and refresh_token are supported"));
         }
 
-        // RFC 6749 §3.2.1: authenticate the client before looking at the grant
-        var client = await authenticator.AuthenticateAsync(credentials, cancellationToken);
+        // RFC 6749 §3.2.1: authenticate the client before looking at the grant. A refresh may use this node's
+        // recent lookup of the client: its rotation statement requires the client row to be unchanged.
+        var client = grantType == GrantTypes.RefreshToken
+            ? await authenticator.AuthenticateRecentAsync(credentials, cancellationToken)
+            : await authenticator.AuthenticateAsync(credentials, cancellationToken);
         if (!client.IsSuccess) return OAuthResults.Error(client.Error!);
 
         var outcome = grantType == GrantTypes.AuthorizationCode

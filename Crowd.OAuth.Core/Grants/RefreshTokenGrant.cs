@@ -12,6 +12,7 @@ namespace Crowd.OAuth.Core.Grants;
 /// </summary>
 public sealed class RefreshTokenGrant(
     ITokenStore tokens,
+    ClientAuthenticator authenticator,
     TokenCodec codec,
     TokenIssuer issuer,
     IAuditLog audit,
@@ -54,7 +55,7 @@ public sealed class RefreshTokenGrant(
             : AllScopeStrings.Where(current => Scopes.IsWithin(narrowed.Split(' '), current.Split(' '))).ToArray();
 
         // RFC 9700 §4.14.2 and §2.2.2: rotation; the presented pair stops working as the new one is issued, atomically
-        var rotated = await tokens.RotateAsync(new RotationRequest(refreshHash, client.Id, accepted, narrowed, minted.Draft, now), cancellationToken);
+        var rotated = await tokens.RotateAsync(new RotationRequest(refreshHash, client, accepted, narrowed, minted.Draft, now), cancellationToken);
         if (rotated is not null) return Outcome<TokenResponse>.Success(minted.Response(rotated.Scope, issuer.AccessLifetimeSeconds));
 
         return await RefuseAsync(refreshHash, caller, minted, now, cancellationToken);
@@ -62,6 +63,10 @@ public sealed class RefreshTokenGrant(
 
     private async Task<Outcome<TokenResponse>> RefuseAsync(byte[] refreshHash, AuthenticatedClient caller, MintedPair minted, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // The rotation also requires the client row as authenticated, which may be a recent lookup's and stale:
+        // a secret reset or a client deleted since then is invalid_client (Spec §4), on every node at once
+        var confirmed = await authenticator.ConfirmAsync(caller, cancellationToken);
+        if (!confirmed.IsSuccess) return confirmed.Error!;
         var state = await tokens.FindRefreshAsync(refreshHash, cancellationToken);
         // RFC 6749 §6 and §10.4: the refresh token must have been issued to this client
         if (state is null || state.ClientPk != caller.Client.Id) return OAuthError.InvalidGrant("refresh token is invalid");

@@ -1,3 +1,5 @@
+using Crowd.OAuth.Core.Directory;
+
 namespace Crowd.OAuth.Core.Grants;
 
 /// <summary>What a live access token stands for: one database row joined to its grant, client and user.</summary>
@@ -30,10 +32,14 @@ public sealed record RefreshTokenState(
     DateTimeOffset? GrantRevokedAt,
     bool UserActive);
 
-/// <summary>A rotation to attempt: the presented refresh token's digest and the pair to replace it with.</summary>
+/// <summary>
+/// A rotation to attempt: the presented refresh token's digest and the pair to replace it with.
+/// <see cref="Client"/> is the client row the caller authenticated against; the rotation requires the
+/// client to still be that row (same id, type and secret digest), which may have come from a recent lookup.
+/// </summary>
 public sealed record RotationRequest(
     byte[] PresentedRefreshHash,
-    Guid ClientPk,
+    Client Client,
     IReadOnlyCollection<string> AcceptedCurrentScopes,
     string? NarrowedScope,
     NewTokenPairDraft Next,
@@ -64,8 +70,8 @@ public interface ITokenStore
 
     /// <summary>
     /// Rotates in one statement: marks the presented pair rotated and inserts the next pair, only
-    /// when the presented pair is live, unexpired, this client's, its grant unrevoked, its user
-    /// active and the grant's scope (the refresh token's scope) one of
+    /// when the presented pair is live, unexpired, this client's (and the client row still as
+    /// <see cref="RotationRequest.Client"/> has it), its grant unrevoked, its user active and the grant's scope (the refresh token's scope) one of
     /// <see cref="RotationRequest.AcceptedCurrentScopes"/>. The new pair's access scope is the
     /// narrowed scope, else the grant's; the refresh token keeps the grant's scope. Of
     /// concurrent callers with one token, exactly one gets a value; the others get null.

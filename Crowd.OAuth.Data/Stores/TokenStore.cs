@@ -36,15 +36,18 @@ public sealed class TokenStore : ITokenStore
     }
 
     // One statement: mark the presented pair rotated, insert its successor, touch the grant, audit.
+    // The client row must still be the one the caller authenticated against (it may come from a
+    // recent lookup): a reset secret or a deleted client stops the rotation here, on every node.
     // Concurrent callers serialise on the row lock; after the winner commits, the others' WHERE no
     // longer holds (rotated_at is set) and they get no row.
     private const string RotateSql = $"""
         WITH old AS (
             UPDATE token_pairs p SET rotated_at = @Now, replaced_by = @NextId
-            FROM grants g, users u
+            FROM grants g, users u, clients c
             WHERE p.refresh_hash = @PresentedRefreshHash AND p.rotated_at IS NULL AND p.revoked_at IS NULL
               AND p.refresh_expires_at > @Now
               AND g.id = p.grant_id AND g.revoked_at IS NULL AND g.client_pk = @ClientPk
+              AND c.id = g.client_pk AND c.client_type = @ClientType AND c.secret_hash IS NOT DISTINCT FROM @ClientSecretHash
               AND u.id = g.user_id AND u.active
               AND g.scope = ANY(@AcceptedCurrentScopes)
             RETURNING p.grant_id, g.scope
@@ -69,7 +72,9 @@ public sealed class TokenStore : ITokenStore
         var row = await connection.QuerySingleOrDefaultAsync<RotatedRow>(new CommandDefinition(RotateSql, new
         {
             request.PresentedRefreshHash,
-            request.ClientPk,
+            ClientPk = request.Client.Id,
+            request.Client.ClientType,
+            ClientSecretHash = request.Client.SecretHash,
             AcceptedCurrentScopes = request.AcceptedCurrentScopes.ToArray(),
             request.NarrowedScope,
             request.Now,
@@ -78,7 +83,7 @@ public sealed class TokenStore : ITokenStore
             next.RefreshHash,
             next.AccessExpiresAt,
             next.RefreshExpiresAt,
-            Actor = "client:" + request.ClientPk,
+            Actor = "client:" + request.Client.Id,
         }, cancellationToken: cancellationToken));
         return row is null ? null : new Rotated(row.GrantId, row.Scope);
     }

@@ -63,7 +63,11 @@ public sealed class OAuthTestClient(HttpClient http, IServiceProvider services)
         return PostFormAsync(form);
     }
 
-    public Task<TokenAnswer> RefreshAsync(SeededClient client, string refreshToken, string? scope = null)
+    public Task<TokenAnswer> RefreshAsync(SeededClient client, string refreshToken, string? scope = null) =>
+        SendAsync(RefreshRequest(client, refreshToken, scope));
+
+    /// <summary>The refresh request <see cref="RefreshAsync"/> sends (client_secret_post), to be sent as is or decorated.</summary>
+    public static HttpRequestMessage RefreshRequest(SeededClient client, string refreshToken, string? scope = null)
     {
         var form = new Dictionary<string, string>
         {
@@ -73,7 +77,7 @@ public sealed class OAuthTestClient(HttpClient http, IServiceProvider services)
         };
         if (client.Secret is not null) form[Parameters.ClientSecret] = client.Secret;
         if (scope is not null) form[Parameters.Scope] = scope;
-        return PostFormAsync(form);
+        return new HttpRequestMessage(HttpMethod.Post, "/rest/oauth2/latest/token") { Content = new FormUrlEncodedContent(form) };
     }
 
     /// <summary>Code issued and exchanged: a fresh token pair.</summary>
@@ -85,12 +89,10 @@ public sealed class OAuthTestClient(HttpClient http, IServiceProvider services)
         return answer;
     }
 
-    public async Task<HttpResponseMessage> GetWithBearerAsync(string path, string accessToken)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        return await http.SendAsync(request);
-    }
+    public Task<HttpResponseMessage> GetWithBearerAsync(string path, string accessToken) => http.SendAsync(BearerRequest(path, accessToken));
+
+    public static HttpRequestMessage BearerRequest(string path, string accessToken) =>
+        new(HttpMethod.Get, path) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", accessToken) } };
 
     public static AuthenticationHeaderValue Basic(string id, string secret) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(id)}:{Uri.EscapeDataString(secret)}")));
