@@ -6,7 +6,7 @@ namespace Crowd.OAuth.Data;
 /// <summary>The schema this build needs. Bump <see cref="Required"/> with each migration the code relies on.</summary>
 public static class SchemaVersion
 {
-    public const int Required = 1;
+    public const int Required = 2;
 
     private const string HasTableSql = "SELECT to_regclass('schema_migrations') IS NOT NULL";
     private const string AppliedSql = "SELECT coalesce(max(version), 0) FROM schema_migrations";

@@ -24,8 +24,9 @@ INSERT INTO grants (id, client_pk, user_id, scope, created_at, last_used_at)
 SELECT g.grant_id, g.client_pk, u.id, 'USER', now() - interval '1 day', now() - interval '1 hour'
 FROM bench_grants g JOIN bench_users u ON u.n = g.i % 1000;
 
-INSERT INTO token_pairs (id, grant_id, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
-SELECT g.pair_id, g.grant_id,
+-- each grant's first (and live) pair: generation 1, the generation a grant starts at
+INSERT INTO token_pairs (grant_id, generation, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
+SELECT g.grant_id, 1,
        sha256(('bench-access-' || g.pair_id)::bytea), sha256(('bench-refresh-' || g.pair_id)::bytea),
        'USER', now() - interval '1 hour', now() + interval '1 hour', now() + interval '89 days'
 FROM bench_grants g;

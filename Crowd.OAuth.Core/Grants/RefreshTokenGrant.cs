@@ -75,9 +75,9 @@ public sealed class RefreshTokenGrant(
         {
             var withinGrace = options.RefreshTokenReuseGraceSeconds > 0
                 && now - rotatedAt <= TimeSpan.FromSeconds(options.RefreshTokenReuseGraceSeconds)
-                && state is { GrantRevokedAt: null, RevokedAt: null, UserActive: true };
+                && state is { GrantRevokedAt: null, UserActive: true };
             // Spec §4: within the grace window a repeat gets a fresh pair and the earlier rotation's pair is revoked
-            if (withinGrace && await tokens.ReplaceSuccessorAsync(state.PairId, minted.ForGrant(state.GrantId, state.Scope), now, cancellationToken))
+            if (withinGrace && await tokens.ReplaceSuccessorAsync(state.Generation, minted.ForGrant(state.GrantId, state.Scope), now, cancellationToken))
             {
                 return Outcome<TokenResponse>.Success(minted.Response(state.Scope, issuer.AccessLifetimeSeconds));
             }
@@ -90,7 +90,7 @@ public sealed class RefreshTokenGrant(
             return OAuthError.InvalidGrant("refresh token was already used");
         }
         // RFC 6749 §6 and Spec §4: unexpired, unrevoked, and the user still active
-        if (state.RevokedAt is not null || state.GrantRevokedAt is not null) return OAuthError.InvalidGrant("refresh token was revoked");
+        if (state.GrantRevokedAt is not null) return OAuthError.InvalidGrant("refresh token was revoked");
         if (state.RefreshExpiresAt <= now) return OAuthError.InvalidGrant("refresh token expired");
         if (!state.UserActive) return OAuthError.InvalidGrant("the user is not active");
         // RFC 6749 §6: a requested scope beyond the granted one

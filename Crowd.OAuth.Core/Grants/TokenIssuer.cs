@@ -17,7 +17,7 @@ public sealed record TokenResponse(
 public sealed record MintedPair(NewTokenPairDraft Draft, string AccessToken, string RefreshToken, DateTimeOffset CreatedAt)
 {
     public NewTokenPair ForGrant(Guid grantId, string scope) =>
-        new(Draft.Id, grantId, Draft.AccessHash, Draft.RefreshHash, scope, CreatedAt, Draft.AccessExpiresAt, Draft.RefreshExpiresAt);
+        new(grantId, Draft.AccessHash, Draft.RefreshHash, scope, CreatedAt, Draft.AccessExpiresAt, Draft.RefreshExpiresAt);
 
     public TokenResponse Response(string scope, int expiresIn) =>
         new(AccessToken, "bearer", expiresIn, RefreshToken, scope, CreatedAt.ToUnixTimeSeconds());
@@ -35,7 +35,6 @@ public sealed class TokenIssuer(TokenCodec codec, OAuth2ProviderOptions options,
         var refresh = await codec.IssueAsync(cancellationToken);
         // Spec §1: the database keeps SHA-256 of each token's id, never the id
         var draft = new NewTokenPairDraft(
-            Guid.CreateVersion7(now),
             Secrets.Digest(access.Id),
             Secrets.Digest(refresh.Id),
             now.AddSeconds(options.AccessTokenExpirationSeconds),

@@ -1,8 +1,10 @@
 namespace Crowd.OAuth.Core.Grants;
 
-/// <summary>An access token and a refresh token issued together, by digest.</summary>
+/// <summary>
+/// An access token and a refresh token issued together, by digest. The store numbers a grant's pairs
+/// (generations 1, 2, ...); the grant's current generation is its live pair.
+/// </summary>
 public sealed record NewTokenPair(
-    Guid Id,
     Guid GrantId,
     byte[] AccessHash,
     byte[] RefreshHash,

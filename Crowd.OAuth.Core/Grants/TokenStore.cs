@@ -19,16 +19,17 @@ public sealed record AccessTokenInfo(
 
 /// <summary>
 /// A refresh token's pair as the database has it, whatever its state (for diagnosing a failed
-/// rotation). <see cref="Scope"/> is the refresh token's scope: the grant's.
+/// rotation). <see cref="Scope"/> is the refresh token's scope: the grant's. <see cref="RotatedAt"/>
+/// is when the pair's refresh token was first rotated (its successor's issue time), null while it is
+/// the grant's newest pair.
 /// </summary>
 public sealed record RefreshTokenState(
-    Guid PairId,
     Guid GrantId,
+    int Generation,
     Guid ClientPk,
     string Scope,
     DateTimeOffset RefreshExpiresAt,
     DateTimeOffset? RotatedAt,
-    DateTimeOffset? RevokedAt,
     DateTimeOffset? GrantRevokedAt,
     bool UserActive);
 
@@ -47,7 +48,6 @@ public sealed record RotationRequest(
 
 /// <summary>A pair before its grant and scope are known (they come from the row being rotated).</summary>
 public sealed record NewTokenPairDraft(
-    Guid Id,
     byte[] AccessHash,
     byte[] RefreshHash,
     DateTimeOffset AccessExpiresAt,
@@ -63,14 +63,14 @@ public sealed record LiveGrant(Guid GrantId, Guid UserId, string ClientName, str
 public interface ITokenStore
 {
     /// <summary>
-    /// The access token's grant, client and user when the pair is live (not rotated, not revoked,
+    /// The access token's grant, client and user when the pair is live (its grant's current generation,
     /// unexpired), its grant unrevoked and its user active; null otherwise. One round trip.
     /// </summary>
     Task<AccessTokenInfo?> FindLiveAccessAsync(byte[] accessHash, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Rotates in one statement: marks the presented pair rotated and inserts the next pair, only
-    /// when the presented pair is live, unexpired, this client's (and the client row still as
+    /// Rotates in one statement: moves the grant to the next generation and inserts that generation's
+    /// pair (the presented pair is not written), only when the presented pair is live, unexpired, this client's (and the client row still as
     /// <see cref="RotationRequest.Client"/> has it), its grant unrevoked, its user active and the grant's scope (the refresh token's scope) one of
     /// <see cref="RotationRequest.AcceptedCurrentScopes"/>. The new pair's access scope is the
     /// narrowed scope, else the grant's; the refresh token keeps the grant's scope. Of
@@ -82,16 +82,16 @@ public interface ITokenStore
     Task<RefreshTokenState?> FindRefreshAsync(byte[] refreshHash, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Within the reuse grace window: revokes the pair the earlier rotation of
-    /// <paramref name="rotatedPairId"/> produced (which must still be live) and inserts
-    /// <paramref name="next"/> in its place, atomically; concurrent repeats take turns. False when
-    /// that successor is no longer live (it was rotated in turn: reuse) or the grant is revoked.
+    /// Within the reuse grace window: replaces the grant's live pair, which must have come from the
+    /// refresh token of generation <paramref name="rotatedGeneration"/> (by its rotation or by an earlier
+    /// repeat), with <paramref name="next"/>, atomically; concurrent repeats take turns. False when the
+    /// live pair came from elsewhere (it was rotated in turn: reuse) or the grant is revoked.
     /// </summary>
-    Task<bool> ReplaceSuccessorAsync(Guid rotatedPairId, NewTokenPair next, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<bool> ReplaceSuccessorAsync(int rotatedGeneration, NewTokenPair next, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// The access or refresh token with this digest, whichever it is, with whether it is live now
-    /// (pair neither rotated nor revoked, unexpired, grant unrevoked, user active); null when unknown.
+    /// (the grant's current pair, unexpired, grant unrevoked, user active); null when unknown.
     /// </summary>
     Task<StoredToken?> FindAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken);
 

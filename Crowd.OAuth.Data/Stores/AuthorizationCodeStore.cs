@@ -81,7 +81,8 @@ public sealed class AuthorizationCodeStore : IAuthorizationCodeStore
         public async Task CompleteAsync(NewTokenPair pair, CancellationToken cancellationToken)
         {
             if (code is null) throw new InvalidOperationException("this caller did not win the code");
-            await connection.ExecuteAsync(new CommandDefinition(TokenPairSql.Insert, pair, tx, cancellationToken: cancellationToken));
+            // A grant's first pair is generation 1, the generation a new grant starts at (db/0002)
+            await connection.ExecuteAsync(new CommandDefinition(TokenPairSql.Insert, TokenPairSql.Row(pair, generation: 1, rotatedFrom: null), tx, cancellationToken: cancellationToken));
             await tx.CommitAsync(cancellationToken);
             _completed = true;
         }
@@ -121,7 +122,20 @@ public sealed class AuthorizationCodeStore : IAuthorizationCodeStore
 internal static class TokenPairSql
 {
     public const string Insert = """
-        INSERT INTO token_pairs (id, grant_id, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
-        VALUES (@Id, @GrantId, @AccessHash, @RefreshHash, @Scope, @CreatedAt, @AccessExpiresAt, @RefreshExpiresAt)
+        INSERT INTO token_pairs (grant_id, generation, rotated_from, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
+        VALUES (@GrantId, @Generation, @RotatedFrom, @AccessHash, @RefreshHash, @Scope, @CreatedAt, @AccessExpiresAt, @RefreshExpiresAt)
         """;
+
+    public static object Row(NewTokenPair pair, int generation, int? rotatedFrom) => new
+    {
+        pair.GrantId,
+        Generation = generation,
+        RotatedFrom = rotatedFrom,
+        pair.AccessHash,
+        pair.RefreshHash,
+        pair.Scope,
+        pair.CreatedAt,
+        pair.AccessExpiresAt,
+        pair.RefreshExpiresAt,
+    };
 }

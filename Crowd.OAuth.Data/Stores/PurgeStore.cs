@@ -28,8 +28,8 @@ public sealed class PurgeStore : IPurgeStore
     }
 
     private const string PairsSql = """
-        DELETE FROM token_pairs WHERE id IN (
-            SELECT id FROM token_pairs WHERE refresh_expires_at < @now
+        DELETE FROM token_pairs WHERE (grant_id, generation) IN (
+            SELECT grant_id, generation FROM token_pairs WHERE refresh_expires_at < @now
             LIMIT @batch FOR UPDATE SKIP LOCKED)
         """;
 

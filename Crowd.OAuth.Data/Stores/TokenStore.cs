@@ -15,7 +15,7 @@ public sealed class TokenStore : ITokenStore
         _db = db;
     }
 
-    // Spec §5: live pair, unexpired, grant unrevoked, user active; the client exists by the join.
+    // Spec §5: live pair (its grant's current generation), unexpired, grant unrevoked, user active; the client exists by the join.
     private const string FindLiveAccessSql = """
         SELECT p.grant_id AS GrantId, c.id AS ClientPk, c.client_id AS ClientId, u.id AS UserId, u.username AS Username,
                u.display_name AS DisplayName, u.email AS Email, u.active AS UserActive, u.is_admin AS UserIsAdmin,
@@ -24,7 +24,7 @@ public sealed class TokenStore : ITokenStore
         JOIN grants g ON g.id = p.grant_id
         JOIN clients c ON c.id = g.client_pk
         JOIN users u ON u.id = g.user_id
-        WHERE p.access_hash = @accessHash AND p.rotated_at IS NULL AND p.revoked_at IS NULL
+        WHERE p.access_hash = @accessHash AND p.generation = g.generation
           AND p.access_expires_at > @now AND g.revoked_at IS NULL AND u.active
         """;
 
@@ -35,29 +35,34 @@ public sealed class TokenStore : ITokenStore
         return row?.ToInfo();
     }
 
-    // One statement: mark the presented pair rotated, insert its successor, touch the grant, audit.
-    // The client row must still be the one the caller authenticated against (it may come from a
-    // recent lookup): a reset secret or a deleted client stops the rotation here, on every node.
-    // Concurrent callers serialise on the row lock; after the winner commits, the others' WHERE no
-    // longer holds (rotated_at is set) and they get no row.
+    // One statement: move the grant to the next generation, insert that generation's pair, audit. The
+    // presented pair is not written (db/0002). The client row must still be the one the caller
+    // authenticated against (it may come from a recent lookup): a reset secret or a deleted client
+    // stops the rotation here, on every node.
+    // Concurrent callers with one token serialise on the grant's row lock; after the winner commits,
+    // the others' "generation = the presented pair's" no longer holds for the grant and they get no row.
     private const string RotateSql = $"""
-        WITH old AS (
-            UPDATE token_pairs p SET rotated_at = @Now, replaced_by = @NextId
-            FROM grants g, users u, clients c
-            WHERE p.refresh_hash = @PresentedRefreshHash AND p.rotated_at IS NULL AND p.revoked_at IS NULL
-              AND p.refresh_expires_at > @Now
-              AND g.id = p.grant_id AND g.revoked_at IS NULL AND g.client_pk = @ClientPk
-              AND c.id = g.client_pk AND c.client_type = @ClientType AND c.secret_hash IS NOT DISTINCT FROM @ClientSecretHash
-              AND u.id = g.user_id AND u.active
+        WITH presented AS (
+            SELECT p.grant_id, p.generation
+            FROM token_pairs p
+            JOIN grants g ON g.id = p.grant_id
+            JOIN clients c ON c.id = g.client_pk
+            JOIN users u ON u.id = g.user_id
+            WHERE p.refresh_hash = @PresentedRefreshHash AND p.generation = g.generation AND p.refresh_expires_at > @Now
+              AND g.revoked_at IS NULL AND g.client_pk = @ClientPk
+              AND c.client_type = @ClientType AND c.secret_hash IS NOT DISTINCT FROM @ClientSecretHash
+              AND u.active
               AND g.scope = ANY(@AcceptedCurrentScopes)
-            RETURNING p.grant_id, g.scope
+        ), advanced AS (
+            UPDATE grants g SET generation = g.generation + 1, last_used_at = @Now
+            FROM presented
+            WHERE g.id = presented.grant_id AND g.generation = presented.generation AND g.revoked_at IS NULL
+            RETURNING g.id, g.generation, g.scope, presented.generation AS rotated_from
         ), next AS (
-            INSERT INTO token_pairs (id, grant_id, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
-            SELECT @NextId, old.grant_id, @AccessHash, @RefreshHash, coalesce(@NarrowedScope, old.scope), @Now, @AccessExpiresAt, @RefreshExpiresAt
-            FROM old
+            INSERT INTO token_pairs (grant_id, generation, rotated_from, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
+            SELECT id, generation, rotated_from, @AccessHash, @RefreshHash, coalesce(@NarrowedScope, scope), @Now, @AccessExpiresAt, @RefreshExpiresAt
+            FROM advanced
             RETURNING grant_id, scope
-        ), touched AS (
-            UPDATE grants SET last_used_at = @Now WHERE id IN (SELECT grant_id FROM next)
         ), audited AS (
             INSERT INTO audit_events (occurred_at, actor, action, target)
             SELECT @Now, @Actor, '{AuditActions.TokenRefreshed}', grant_id::text FROM next
@@ -78,7 +83,6 @@ public sealed class TokenStore : ITokenStore
             AcceptedCurrentScopes = request.AcceptedCurrentScopes.ToArray(),
             request.NarrowedScope,
             request.Now,
-            NextId = next.Id,
             next.AccessHash,
             next.RefreshHash,
             next.AccessExpiresAt,
@@ -88,10 +92,12 @@ public sealed class TokenStore : ITokenStore
         return row is null ? null : new Rotated(row.GrantId, row.Scope);
     }
 
+    // RotatedAt: when the pair's refresh token was first rotated, i.e. when the next generation was issued.
     private const string FindRefreshSql = """
-        SELECT p.id AS PairId, p.grant_id AS GrantId, g.client_pk AS ClientPk, g.scope AS Scope,
-               p.refresh_expires_at AS RefreshExpiresAt, p.rotated_at AS RotatedAt,
-               p.revoked_at AS RevokedAt, g.revoked_at AS GrantRevokedAt, u.active AS UserActive
+        SELECT p.grant_id AS GrantId, p.generation AS Generation, g.client_pk AS ClientPk, g.scope AS Scope,
+               p.refresh_expires_at AS RefreshExpiresAt,
+               (SELECT s.created_at FROM token_pairs s WHERE s.grant_id = p.grant_id AND s.generation = p.generation + 1) AS RotatedAt,
+               g.revoked_at AS GrantRevokedAt, u.active AS UserActive
         FROM token_pairs p
         JOIN grants g ON g.id = p.grant_id
         JOIN users u ON u.id = g.user_id
@@ -105,28 +111,25 @@ public sealed class TokenStore : ITokenStore
         return row?.ToState();
     }
 
-    // Concurrent repeats serialise on the rotated pair's row lock (and the grant's, against revocation).
-    private const string LockRotatedSql = """
-        SELECT p.replaced_by FROM token_pairs p JOIN grants g ON g.id = p.grant_id
-        WHERE p.id = @rotatedPairId AND p.revoked_at IS NULL AND g.revoked_at IS NULL
-        FOR UPDATE OF p, g
-        """;
-    private const string RevokeLiveSuccessorSql = "UPDATE token_pairs SET revoked_at = @now WHERE id = @successor AND rotated_at IS NULL AND revoked_at IS NULL";
-    private const string PointToNextSql = "UPDATE token_pairs SET replaced_by = @next WHERE id = @rotatedPairId";
+    // Concurrent repeats serialise on the grant's row lock. The live pair is read by a second statement,
+    // after the lock, so that it sees the pair a repeat that went first committed.
+    private const string LockGrantSql = "SELECT generation FROM grants WHERE id = @GrantId AND revoked_at IS NULL FOR UPDATE";
+    private const string LiveRotatedFromSql = "SELECT rotated_from FROM token_pairs WHERE grant_id = @GrantId AND generation = @generation";
+    private const string AdvanceSql = "UPDATE grants SET generation = @generation, last_used_at = @CreatedAt WHERE id = @GrantId";
 
-    public async Task<bool> ReplaceSuccessorAsync(Guid rotatedPairId, NewTokenPair next, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<bool> ReplaceSuccessorAsync(int rotatedGeneration, NewTokenPair next, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var successor = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(LockRotatedSql, new { rotatedPairId }, tx, cancellationToken: cancellationToken));
-        // The successor must still be the live pair: if it was rotated in turn, this is reuse, not a repeat.
-        if (successor is not { } live ||
-            await connection.ExecuteAsync(new CommandDefinition(RevokeLiveSuccessorSql, new { successor = live, now }, tx, cancellationToken: cancellationToken)) != 1)
+        var live = await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(LockGrantSql, new { next.GrantId }, tx, cancellationToken: cancellationToken));
+        // The live pair must have come from the presented refresh token: if it was rotated in turn, this is reuse, not a repeat.
+        if (live is not { } generation ||
+            await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(LiveRotatedFromSql, new { next.GrantId, generation }, tx, cancellationToken: cancellationToken)) != rotatedGeneration)
         {
             return false;
         }
-        await connection.ExecuteAsync(new CommandDefinition(TokenPairSql.Insert, next, tx, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(PointToNextSql, new { next = next.Id, rotatedPairId }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(AdvanceSql, new { next.GrantId, generation = generation + 1, next.CreatedAt }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(TokenPairSql.Insert, TokenPairSql.Row(next, generation + 1, rotatedGeneration), tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         return true;
     }
@@ -137,7 +140,7 @@ public sealed class TokenStore : ITokenStore
                CASE WHEN p.refresh_hash = @tokenHash THEN g.scope ELSE p.scope END AS Scope,
                p.created_at AS IssuedAt,
                CASE WHEN p.refresh_hash = @tokenHash THEN p.refresh_expires_at ELSE p.access_expires_at END AS ExpiresAt,
-               (p.rotated_at IS NULL AND p.revoked_at IS NULL AND g.revoked_at IS NULL AND u.active
+               (p.generation = g.generation AND g.revoked_at IS NULL AND u.active
                 AND CASE WHEN p.refresh_hash = @tokenHash THEN p.refresh_expires_at ELSE p.access_expires_at END > @now) AS Live
         FROM token_pairs p
         JOIN grants g ON g.id = p.grant_id
@@ -158,8 +161,8 @@ public sealed class TokenStore : ITokenStore
                g.created_at AS GrantedAt, g.last_used_at AS LastUsedAt
         FROM grants g JOIN clients c ON c.id = g.client_pk
         WHERE g.user_id = @userId AND g.revoked_at IS NULL
-          AND EXISTS (SELECT 1 FROM token_pairs p WHERE p.grant_id = g.id AND p.rotated_at IS NULL
-                      AND p.revoked_at IS NULL AND p.refresh_expires_at > @now)
+          AND EXISTS (SELECT 1 FROM token_pairs p WHERE p.grant_id = g.id AND p.generation = g.generation
+                      AND p.refresh_expires_at > @now)
         ORDER BY g.created_at DESC, g.id
         """;
 
@@ -178,19 +181,13 @@ public sealed class TokenStore : ITokenStore
         return await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(FindGrantOwnerSql, new { grantId }, cancellationToken: cancellationToken));
     }
 
-    // Two statements in one transaction: the grant row is locked first, so the second statement's
-    // fresh snapshot sees every pair committed while it waited.
+    // The grant's revoked_at is what makes every pair of it dead (db/0002).
     private const string RevokeGrantSql = "UPDATE grants SET revoked_at = @now, revoked_reason = @reason WHERE id = @grantId AND revoked_at IS NULL";
-    private const string RevokeGrantPairsSql = "UPDATE token_pairs SET revoked_at = @now WHERE grant_id = @grantId AND revoked_at IS NULL";
 
     public async Task<bool> RevokeGrantAsync(Guid grantId, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenConnectionAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var revoked = await connection.ExecuteAsync(new CommandDefinition(RevokeGrantSql, new { grantId, reason, now }, tx, cancellationToken: cancellationToken)) == 1;
-        await connection.ExecuteAsync(new CommandDefinition(RevokeGrantPairsSql, new { grantId, now }, tx, cancellationToken: cancellationToken));
-        await tx.CommitAsync(cancellationToken);
-        return revoked;
+        return await connection.ExecuteAsync(new CommandDefinition(RevokeGrantSql, new { grantId, reason, now }, cancellationToken: cancellationToken)) == 1;
     }
 
     private sealed class AccessRow
@@ -247,16 +244,15 @@ public sealed class TokenStore : ITokenStore
 
     private sealed class RefreshRow
     {
-        public Guid PairId { get; init; }
         public Guid GrantId { get; init; }
+        public int Generation { get; init; }
         public Guid ClientPk { get; init; }
         public string Scope { get; init; } = "";
         public DateTimeOffset RefreshExpiresAt { get; init; }
         public DateTimeOffset? RotatedAt { get; init; }
-        public DateTimeOffset? RevokedAt { get; init; }
         public DateTimeOffset? GrantRevokedAt { get; init; }
         public bool UserActive { get; init; }
 
-        public RefreshTokenState ToState() => new(PairId, GrantId, ClientPk, Scope, RefreshExpiresAt, RotatedAt, RevokedAt, GrantRevokedAt, UserActive);
+        public RefreshTokenState ToState() => new(GrantId, Generation, ClientPk, Scope, RefreshExpiresAt, RotatedAt, GrantRevokedAt, UserActive);
     }
 }

@@ -335,7 +335,7 @@ public sealed class ClientAdminEndpointsTests
         Assert.That(Secrets.MatchesDigest(oldSecret, stored.SecretHash), Is.False);
         await using var connection = await TestDatabase.DataSource.OpenConnectionAsync();
         Assert.That(await connection.ExecuteScalarAsync<int>(
-            "SELECT count(*) FROM token_pairs WHERE grant_id = @grantId AND revoked_at IS NULL AND rotated_at IS NULL", new { grantId }), Is.EqualTo(1));
+            "SELECT count(*) FROM token_pairs p JOIN grants g ON g.id = p.grant_id WHERE p.grant_id = @grantId AND p.generation = g.generation AND g.revoked_at IS NULL", new { grantId }), Is.EqualTo(1));
     }
 
     [Test]
@@ -388,9 +388,9 @@ public sealed class ClientAdminEndpointsTests
         await using var connection = await TestDatabase.DataSource.OpenConnectionAsync();
         var grantId = await connection.ExecuteScalarAsync<Guid>("SELECT grant_id FROM authorization_codes WHERE client_pk = @Id", new { client.Id });
         await connection.ExecuteAsync("""
-            INSERT INTO token_pairs (id, grant_id, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
-            VALUES (@id, @grantId, @access, @refresh, @scope, now(), now() + interval '1 hour', now() + interval '90 days')
-            """, new { id = Guid.NewGuid(), grantId, access = Secrets.Digest(Secrets.RandomHex(16)), refresh = Secrets.Digest(Secrets.RandomHex(16)), scope = client.Scope });
+            INSERT INTO token_pairs (grant_id, generation, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
+            VALUES (@grantId, 1, @access, @refresh, @scope, now(), now() + interval '1 hour', now() + interval '90 days')
+            """, new { grantId, access = Secrets.Digest(Secrets.RandomHex(16)), refresh = Secrets.Digest(Secrets.RandomHex(16)), scope = client.Scope });
         return grantId;
     }
 }

@@ -40,6 +40,59 @@ public sealed class MigrationTests
     }
 
     [Test]
+    public async Task Migrate_0002_NumbersExistingPairsAndKeepsExactlyTheLivePairsLive()
+    {
+        var (uri, cs) = await TestDatabase.CreateEmptyDatabaseAsync();
+        var dir = Directory.CreateTempSubdirectory("crowdoauth-migrations-").FullName;
+        File.Copy(Path.Combine(Repo.Root, "db", "0001_initial_schema.sql"), Path.Combine(dir, "0001_initial_schema.sql"));
+        Assert.That((await Shell.RunAsync(Script, [uri], new Dictionary<string, string?> { ["MIGRATIONS_DIR"] = dir })).ExitCode, Is.Zero);
+        // Under 0001: chain A rotated once (a1 -> a2 live); grant B revoked with its pair; chain C with a
+        // grace-window repeat (c1 rotated to c2, which the repeat revoked and replaced by c3, live).
+        await using (var connection = new NpgsqlConnection(cs))
+        {
+            await connection.OpenAsync();
+            await using var cmd = new NpgsqlCommand("""
+                INSERT INTO users (id, username, display_name, password_hash, created_at, updated_at)
+                VALUES ('00000000-0000-0000-0000-0000000000aa', 'u', 'U', 'x', now(), now());
+                INSERT INTO clients (id, client_id, name, secret_hash, redirect_uris, scope, user_key, created_at, updated_at)
+                VALUES ('00000000-0000-0000-0000-0000000000cc', repeat('a', 32), 'c', sha256('s'), '{https://app.example.test/cb}', 'USER', 'k', now(), now());
+                INSERT INTO grants (id, client_pk, user_id, scope, created_at, revoked_at) VALUES
+                    ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-0000000000cc', '00000000-0000-0000-0000-0000000000aa', 'USER', now(), NULL),
+                    ('00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-0000000000cc', '00000000-0000-0000-0000-0000000000aa', 'USER', now(), now()),
+                    ('00000000-0000-0000-0000-00000000000c', '00000000-0000-0000-0000-0000000000cc', '00000000-0000-0000-0000-0000000000aa', 'USER', now(), NULL);
+                INSERT INTO token_pairs (id, grant_id, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at, rotated_at, replaced_by, revoked_at) VALUES
+                    ('00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-00000000000a', sha256('a1a'), sha256('a1r'), 'USER', now() - interval '2 min', now() + interval '1 h', now() + interval '1 d', now() - interval '1 min', '00000000-0000-0000-0000-0000000000a2', NULL),
+                    ('00000000-0000-0000-0000-0000000000a2', '00000000-0000-0000-0000-00000000000a', sha256('a2a'), sha256('a2r'), 'USER', now() - interval '1 min', now() + interval '1 h', now() + interval '1 d', NULL, NULL, NULL),
+                    ('00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-00000000000b', sha256('b1a'), sha256('b1r'), 'USER', now() - interval '2 min', now() + interval '1 h', now() + interval '1 d', NULL, NULL, now()),
+                    ('00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-00000000000c', sha256('c1a'), sha256('c1r'), 'USER', now() - interval '3 min', now() + interval '1 h', now() + interval '1 d', now() - interval '2 min', '00000000-0000-0000-0000-0000000000c3', NULL),
+                    ('00000000-0000-0000-0000-0000000000c2', '00000000-0000-0000-0000-00000000000c', sha256('c2a'), sha256('c2r'), 'USER', now() - interval '2 min', now() + interval '1 h', now() + interval '1 d', NULL, NULL, now() - interval '1 min'),
+                    ('00000000-0000-0000-0000-0000000000c3', '00000000-0000-0000-0000-00000000000c', sha256('c3a'), sha256('c3r'), 'USER', now() - interval '1 min', now() + interval '1 h', now() + interval '1 d', NULL, NULL, NULL);
+                """, connection);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var result = await Shell.RunAsync(Script, [uri]);
+
+        Assert.That(result.ExitCode, Is.Zero, result.StdErr);
+        await using var check = new NpgsqlConnection(cs);
+        await check.OpenAsync();
+        await using var liveCmd = new NpgsqlCommand("""
+            SELECT string_agg(p.generation || ':' || coalesce(p.rotated_from::text, '-'), ',' ORDER BY p.grant_id, p.generation),
+                   (SELECT count(*) FROM token_pairs p JOIN grants g ON g.id = p.grant_id WHERE p.generation = g.generation AND g.revoked_at IS NULL),
+                   (SELECT string_agg(g.generation::text, ',' ORDER BY g.id) FROM grants g)
+            FROM token_pairs p
+            """, check);
+        await using var reader = await liveCmd.ExecuteReaderAsync();
+        Assert.That(await reader.ReadAsync(), Is.True);
+        // What the server treats as live after 0002 is the pair of its grant's generation, grant unrevoked.
+        // a1 1, a2 2 from 1; b1 1; c1 1, c2 2, c3 3 from 1 (the repeat of c1's token)
+        Assert.That(reader.GetString(0), Is.EqualTo("1:-,2:1,1:-,1:-,2:-,3:1"));
+        Assert.That(reader.GetInt64(1), Is.EqualTo(2), "a2 and c3 live, nothing else");
+        Assert.That(reader.GetString(2), Is.EqualTo("2,2,3"), "A at a2, B past its only (revoked) pair, C at c3");
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Test]
     public async Task Migrate_SecondRun_IsANoOp()
     {
         var (uri, cs) = await TestDatabase.CreateEmptyDatabaseAsync();

@@ -30,8 +30,8 @@ public sealed class PurgeTests
                     now() - interval '3 days', now() - interval '3 days' + interval '60 seconds', now() - interval '3 days')
             """,
             """
-            INSERT INTO token_pairs (id, grant_id, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
-            VALUES (gen_random_uuid(), $1, sha256(gen_random_uuid()::text::bytea), sha256(gen_random_uuid()::text::bytea), 'USER',
+            INSERT INTO token_pairs (grant_id, generation, access_hash, refresh_hash, scope, created_at, access_expires_at, refresh_expires_at)
+            VALUES ($1, 1, sha256(gen_random_uuid()::text::bytea), sha256(gen_random_uuid()::text::bytea), 'USER',
                     now() - interval '40 days', now() - interval '40 days' + interval '2 hours', now() - interval '2 days')
             """,
         ];

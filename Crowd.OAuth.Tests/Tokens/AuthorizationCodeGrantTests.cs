@@ -12,7 +12,7 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     private static async Task<long> LivePairsOfGrantsOfClientAsync(SeededClient client)
     {
         await using var cmd = TestDatabase.DataSource.CreateCommand(
-            "SELECT count(*) FROM token_pairs p JOIN grants g ON g.id = p.grant_id WHERE g.client_pk = $1 AND p.revoked_at IS NULL AND p.rotated_at IS NULL");
+            "SELECT count(*) FROM token_pairs p JOIN grants g ON g.id = p.grant_id WHERE g.client_pk = $1 AND p.generation = g.generation AND g.revoked_at IS NULL");
         cmd.Parameters.AddWithValue(client.Client.Id);
         return (long)(await cmd.ExecuteScalarAsync())!;
     }

@@ -18,7 +18,7 @@ public sealed class RefreshTokenGrantTests : TokenHarnessFixture
     }
 
     private static Task<long> LivePairsAsync(SeededClient client) => ScalarAsync(
-        "SELECT count(*) FROM token_pairs p JOIN grants g ON g.id = p.grant_id WHERE g.client_pk = $1 AND p.revoked_at IS NULL AND p.rotated_at IS NULL",
+        "SELECT count(*) FROM token_pairs p JOIN grants g ON g.id = p.grant_id WHERE g.client_pk = $1 AND p.generation = g.generation AND g.revoked_at IS NULL",
         client.Client.Id);
 
     private async Task<HttpStatusCode> MyselfAsync(string accessToken) =>
