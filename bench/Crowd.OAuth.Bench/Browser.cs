@@ -113,24 +113,40 @@ public sealed partial class Browser(HttpClient http, Uri baseUrl, ClientInfo cli
     }
 
     /// <summary>grant_type=refresh_token with client_secret_post: the rotated pair.</summary>
-    public Task<TokenPair> RefreshAsync(string refreshToken, CancellationToken ct) => TokenRequestAsync(
+    public Task<TokenPair> RefreshAsync(string refreshToken, CancellationToken ct) => TokenRequestAsync(RefreshForm(refreshToken), "refresh", ct);
+
+    public KeyValuePair<string, string>[] RefreshForm(string refreshToken) =>
     [
         new("grant_type", "refresh_token"), new("refresh_token", refreshToken),
         new("client_id", client.ClientId), new("client_secret", client.ClientSecret),
-    ], "refresh", ct);
+    ];
+
+    /// <summary>A token endpoint answer: the pair on 200, else a <see cref="ProtocolFailure"/> naming the error.</summary>
+    public static TokenPair ReadTokens(int status, ReadOnlySpan<byte> body, string what)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var json = JsonDocument.ParseValue(ref reader);
+            if (status == 200)
+            {
+                return new TokenPair(json.RootElement.GetProperty("access_token").GetString()!, json.RootElement.GetProperty("refresh_token").GetString()!);
+            }
+            var error = json.RootElement.TryGetProperty("error", out var e) ? e.GetString() : "?";
+            throw new ProtocolFailure($"{what}: {status} {error}");
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new ProtocolFailure($"{what}: {status} unreadable body");
+        }
+    }
 
     private async Task<TokenPair> TokenRequestAsync(KeyValuePair<string, string>[] form, string what, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, U(TokenPath)) { Content = new FormUrlEncodedContent(form) };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         var body = await response.Content.ReadAsByteArrayAsync(ct);
-        using var json = JsonDocument.Parse(body);
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            var error = json.RootElement.TryGetProperty("error", out var e) ? e.GetString() : "?";
-            throw new ProtocolFailure($"{what}: {(int)response.StatusCode} {error}");
-        }
-        return new TokenPair(json.RootElement.GetProperty("access_token").GetString()!, json.RootElement.GetProperty("refresh_token").GetString()!);
+        return ReadTokens((int)response.StatusCode, body, what);
     }
 
     /// <summary>GET /rest/api/1.0/myself with a bearer token; the status code (the body is read in full).</summary>

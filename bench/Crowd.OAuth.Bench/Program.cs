@@ -215,11 +215,15 @@ namespace Crowd.OAuth.Bench
                 peakRss = Math.Max(peakRss, _proc.ServerMemory().RssMb);
             });
 
+            var raw = _o.Get("http") != "httpclient";   // --http httpclient: the measured loop on HttpClient too
             var tasks = workers.Select((w, i) => Task.Run(async () =>
             {
                 var list = samples[i] = new List<long>(1 << 16);
                 var bearerUrl = new Uri(_base, Browser.MyselfPath);
                 var forged = 0;
+                using var connection = RawHttpConnection.For(_base);
+                byte[]? bearerRequest = null;
+                byte[][]? forgedRequests = null;
                 for (var n = 0; n < MaxIterationsPerWorker && !_ct.IsCancellationRequested; n++)
                 {
                     var t0 = Stopwatch.GetTimestamp();
@@ -229,8 +233,17 @@ namespace Crowd.OAuth.Bench
                     {
                         switch (scenario)
                         {
+                            case "refresh" when raw:
+                                var (refreshStatus, tokens) = await connection.SendAsync(connection.FormPost(Browser.TokenPath, w.Browser.RefreshForm(w.Pair!.RefreshToken)), _ct);
+                                w.Pair = Browser.ReadTokens(refreshStatus, tokens.Span, "refresh");
+                                break;
                             case "refresh":
                                 w.Pair = await w.Browser.RefreshAsync(w.Pair!.RefreshToken, _ct);
+                                break;
+                            case "bearer" when raw:
+                                bearerRequest ??= connection.BearerGet(Browser.MyselfPath, w.Pair!.AccessToken);
+                                var (bearerStatus, _) = await connection.SendAsync(bearerRequest, _ct);
+                                if (bearerStatus != 200) error = $"myself: {bearerStatus}";
                                 break;
                             case "bearer":
                                 var status = await Browser.MyselfAsync(_http, bearerUrl, w.Pair!.AccessToken, _ct);
@@ -238,6 +251,11 @@ namespace Crowd.OAuth.Bench
                                 break;
                             case "code":
                                 await w.Browser.AuthorizeAsync("USER", _ct);
+                                break;
+                            case "invalid" when raw:
+                                forgedRequests ??= w.Forged.Select(f => connection.BearerGet(Browser.MyselfPath, f)).ToArray();
+                                var (forgedStatus, _) = await connection.SendAsync(forgedRequests[forged++ % forgedRequests.Length], _ct);
+                                if (forgedStatus != 401) error = $"forged: {forgedStatus}";
                                 break;
                             case "invalid":
                                 var refused = await Browser.MyselfAsync(_http, bearerUrl, w.Forged[forged++ % w.Forged.Length], _ct);
@@ -249,6 +267,8 @@ namespace Crowd.OAuth.Bench
                     }
                     catch (ProtocolFailure e) { error = e.Kind; }
                     catch (HttpRequestException e) { error = $"http: {e.HttpRequestError}"; }
+                    catch (HttpIOException e) { error = $"http: {e.HttpRequestError}"; }
+                    catch (System.Net.Sockets.SocketException e) { error = $"socket: {e.SocketErrorCode}"; }
                     catch (TaskCanceledException) when (!_ct.IsCancellationRequested) { error = "timeout"; }
                     var t1 = Stopwatch.GetTimestamp();
                     if (t0 >= windowStart)
