@@ -1,4 +1,5 @@
 using Crowd.OAuth.Core.Auditing;
+using Crowd.OAuth.Core.Directory;
 using Crowd.OAuth.Core.Protocol;
 using Crowd.OAuth.Core.Settings;
 using Microsoft.Extensions.Logging;
@@ -41,28 +42,43 @@ public sealed class AuthorizationCodeGrant(
         var codeHash = Secrets.Digest(code);
         var minted = await issuer.MintAsync(cancellationToken);
 
-        // RFC 6749 §4.1.2: single use, unexpired, bound to this client and this redirect_uri (one conditional UPDATE)
-        await using var redemption = await codes.RedeemAsync(codeHash, client.Id, redirectUri, now, cancellationToken);
-        if (redemption.Code is not { } won) return await RefuseAsync(codeHash, caller, redirectUri, verifier, now, cancellationToken);
+        // RFC 6749 §4.1.2: single use, unexpired, bound to this client and this redirect_uri (one conditional UPDATE).
+        // The redemption holds a pooled connection in a transaction: it is given back before any other database
+        // work (refusal diagnosis, audit), so that a request never holds one connection while waiting for another.
+        StoredAuthorizationCode? won;
+        OAuthError? verifierRefusal;
+        await using (var redemption = await codes.RedeemAsync(codeHash, client.Id, redirectUri, now, cancellationToken))
+        {
+            won = redemption.Code;
+            verifierRefusal = won is null ? null : CheckVerifier(won, verifier, client);
+            if (won is not null && verifierRefusal is null)
+            {
+                await redemption.CompleteAsync(minted.ForGrant(won.GrantId, won.Scope), cancellationToken);
+            }
+        }
+        if (won is null) return await RefuseAsync(codeHash, caller, redirectUri, verifier, now, cancellationToken);
+        if (verifierRefusal is not null) return verifierRefusal;
 
+        await audit.WriteAsync(new AuditEvent(now, client.ClientId, AuditActions.TokenIssued, won.GrantId.ToString()), cancellationToken);
+        return Outcome<TokenResponse>.Success(minted.Response(won.Scope, issuer.AccessLifetimeSeconds));
+    }
+
+    /// <summary>PKCE for the code this caller won: null when the verifier is right (or rightly absent).</summary>
+    private static OAuthError? CheckVerifier(StoredAuthorizationCode won, string? verifier, Client client)
+    {
         if (won.CodeChallenge is { } challenge)
         {
             // RFC 7636 §4.5: a code issued with a challenge needs the verifier
             if (verifier is null) return OAuthError.InvalidGrant("code_verifier is required");
             // RFC 7636 §4.6: the verifier, transformed by the method, must equal the stored challenge
             if (!Pkce.Matches(verifier, challenge, won.CodeChallengeMethod!)) return OAuthError.InvalidGrant("code_verifier does not match");
+            return null;
         }
-        else
-        {
-            // RFC 9700 §2.1.1: a verifier for a code that had no challenge is a PKCE downgrade
-            if (verifier is not null) return OAuthError.InvalidGrant("code_verifier sent for a code issued without code_challenge");
-            // Spec §1: a public client always uses PKCE
-            if (client.IsPublic) return OAuthError.InvalidGrant("code was issued without code_challenge");
-        }
-
-        await redemption.CompleteAsync(minted.ForGrant(won.GrantId, won.Scope), cancellationToken);
-        await audit.WriteAsync(new AuditEvent(now, client.ClientId, AuditActions.TokenIssued, won.GrantId.ToString()), cancellationToken);
-        return Outcome<TokenResponse>.Success(minted.Response(won.Scope, issuer.AccessLifetimeSeconds));
+        // RFC 9700 §2.1.1: a verifier for a code that had no challenge is a PKCE downgrade
+        if (verifier is not null) return OAuthError.InvalidGrant("code_verifier sent for a code issued without code_challenge");
+        // Spec §1: a public client always uses PKCE
+        if (client.IsPublic) return OAuthError.InvalidGrant("code was issued without code_challenge");
+        return null;
     }
 
     /// <summary>

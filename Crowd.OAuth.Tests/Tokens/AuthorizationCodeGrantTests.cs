@@ -18,6 +18,34 @@ public sealed class AuthorizationCodeGrantTests : TokenHarnessFixture
     }
 
     [Test]
+    public async Task Exchange_ManyAtOnceThroughATinyPool_AllSucceed()
+    {
+        // Two pooled connections for twelve concurrent exchanges: a request that held one connection
+        // (the redemption's transaction) while asking for another (the audit write, the refusal diagnosis)
+        // would starve the pool until its timeout. Each exchange must use one connection at a time.
+        await using var harness = new TokenHarness(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:CrowdOAuth"] = TestDatabase.ConnectionString + ";Maximum Pool Size=2;Timeout=3",
+        });
+        var client = await Seed.ClientAsync();
+        var user = await Seed.UserAsync();
+        var codes = new List<string>();
+        for (var i = 0; i < 12; i++) codes.Add(await harness.Client.IssueCodeAsync(client, user));
+        using var gate = new ManualResetEventSlim(false);
+
+        var exchanges = codes.Select(code => Task.Run(async () =>
+        {
+            gate.Wait();
+            return await harness.Client.ExchangeAsync(client, code);
+        })).ToList();
+        gate.Set();
+        var answers = await Task.WhenAll(exchanges);
+
+        Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(HttpStatusCode.OK), string.Join(" | ", answers.Select(a => a.Body.ToString())));
+        Assert.That(await LivePairsOfGrantsOfClientAsync(client), Is.EqualTo(12));
+    }
+
+    [Test]
     [Requirement("RFC6749-4.1.3-code-valid", "SPEC-4-code-checks", "RFC6749-5.2-error-response", "SPEC-4-error-response")]
     public async Task Exchange_UnknownCode_IsInvalidGrant()
     {
