@@ -11,7 +11,7 @@ using Npgsql;
 // The closed-loop load generator of bench/run.sh. See bench/README.md.
 //
 //   Crowd.OAuth.Bench --base-url URL --credentials FILE --server-pid PID --postmaster-pid PID --pg CONNSTR
-//                     [--scenarios refresh,bearer,code,invalid] [--concurrency 16,64] [--duration 20] [--warmup 3]
+//                     [--scenarios refresh,bearer,code,invalid] [--concurrency 16,64] [--duration 20] [--warmup 3] [--first-warmup 10]
 //                     [--reps 3] [--label NAME] [--roundtrip 200] --out FILE.json
 //   Crowd.OAuth.Bench --table FILE.json
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -101,10 +101,13 @@ namespace Crowd.OAuth.Bench
             var concurrencies = _o.List("concurrency", "16,64").Select(int.Parse).ToArray();
             var duration = _o.Double("duration", 20);
             var warmup = _o.Double("warmup", 3);
+            // The first repetition of each scenario and concurrency warms up longer: the server's JIT (tiered
+            // compilation) and PostgreSQL's plan and buffer caches are still settling on a new code path.
+            var firstWarmup = Math.Max(warmup, _o.Double("first-warmup", 10));
             var reps = _o.Int("reps", 3);
             var outFile = _o.Require("out");
 
-            var results = File.Exists(outFile) ? JsonNode.Parse(File.ReadAllText(outFile))!.AsObject() : NewResults(duration, warmup, reps);
+            var results = File.Exists(outFile) ? JsonNode.Parse(File.ReadAllText(outFile))!.AsObject() : NewResults(duration, warmup, firstWarmup, reps, _o.Get("server-settings"));
             var runs = results["runs"]!.AsArray();
 
             // Seeding through the real endpoints: one logged-in session (login form + anti-forgery) per worker.
@@ -131,7 +134,7 @@ namespace Crowd.OAuth.Bench
                     var workers = await PrepareAsync(scenario, concurrency);
                     for (var rep = 1; rep <= reps && !_ct.IsCancellationRequested; rep++)
                     {
-                        var r = await MeasureAsync(scenario, concurrency, rep, workers, warmup, duration);
+                        var r = await MeasureAsync(scenario, concurrency, rep, workers, rep == 1 ? firstWarmup : warmup, duration);
                         Console.WriteLine($"bench[{_label}]: {scenario,-8} c={concurrency,-3} rep {rep}: {r.Throughput,9:0} /s  p50 {r.P50Ms,6:0.00} ms  p99 {r.P99Ms,7:0.00} ms  errors {r.Errors}" +
                             $"{(r.Errors > 0 ? " (" + string.Join(", ", r.ErrorKinds.Select(k => $"{k.Key} x{k.Value}")) + ")" : "")}  rss {r.ServerPeakRssMb:0} MB  load {r.LoadAvgStart}");
                         runs.Add(JsonSerializer.SerializeToNode(r));
@@ -143,12 +146,14 @@ namespace Crowd.OAuth.Bench
             return _ct.IsCancellationRequested ? 130 : 0;
         }
 
-        private static JsonObject NewResults(double duration, double warmup, int reps) => new()
+        private static JsonObject NewResults(double duration, double warmup, double firstWarmup, int reps, string? serverSettings) => new()
         {
             ["startedAt"] = DateTimeOffset.UtcNow.ToString("u"),
             ["machine"] = Machine.Describe(),
+            ["serverSettings"] = serverSettings,
             ["durationS"] = duration,
             ["warmupS"] = warmup,
+            ["firstWarmupS"] = firstWarmup,
             ["reps"] = reps,
             ["runs"] = new JsonArray(),
         };

@@ -24,7 +24,7 @@ public static class Report
         var baseline = rows.Where(r => r.Label == rows[0].Label).ToDictionary(r => (r.Scenario, r.Concurrency));
         var sb = new StringBuilder();
         sb.AppendLine();
-        sb.AppendLine($"Medians of {rows.Select(r => r.Reps).DefaultIfEmpty(0).Max()} repetition(s) of {results["durationS"]} s after {results["warmupS"]} s warm-up; CPU per request in µs; load = 1/5/15-min load average at the first repetition's start.");
+        sb.AppendLine($"Medians of {rows.Select(r => r.Reps).DefaultIfEmpty(0).Max()} repetition(s) of {results["durationS"]} s after {results["warmupS"]} s warm-up ({results["firstWarmupS"] ?? results["warmupS"]} s before each first repetition); CPU per request in µs; load = 1/5/15-min load average at the first repetition's start.");
         sb.AppendLine();
         sb.AppendLine("| run | scenario | conc | req/s | Δ vs first | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU µs/req | PG CPU µs/req | PG share | server peak RSS MB | load |");
         sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
