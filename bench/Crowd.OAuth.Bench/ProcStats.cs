@@ -71,6 +71,29 @@ public sealed class ProcStats(int serverPid, int postmasterPid)
         return f is null || f.Length < 13 ? 0 : long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The whole machine's CPU ticks from the first line of /proc/stat: busy (user, nice, system, irq, softirq), iowait, steal, and all.</summary>
+    public sealed record MachineTicks(long Busy, long IoWait, long Steal, long Total)
+    {
+        public static MachineTicks Read()
+        {
+            try
+            {
+                var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+                    .Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+                // user nice system idle iowait irq softirq steal (guest time is already in user)
+                return new MachineTicks(f[0] + f[1] + f[2] + f[5] + f[6], f[4], f[7], f.Take(8).Sum());
+            }
+            catch (IOException) { return new MachineTicks(0, 0, 0, 0); }
+        }
+
+        /// <summary>Busy, iowait and steal as percentages of all the machine's CPU time between two readings.</summary>
+        public static (double BusyPct, double IoWaitPct, double StealPct) Between(MachineTicks a, MachineTicks b)
+        {
+            var total = b.Total - a.Total;
+            return total <= 0 ? (0, 0, 0) : (100.0 * (b.Busy - a.Busy) / total, 100.0 * (b.IoWait - a.IoWait) / total, 100.0 * (b.Steal - a.Steal) / total);
+        }
+    }
+
     public static string LoadAverage()
     {
         try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }

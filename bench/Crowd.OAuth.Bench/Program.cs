@@ -52,7 +52,9 @@ namespace Crowd.OAuth.Bench
         string Label, string Scenario, int Concurrency, int Rep, double DurationS, long Requests, long Errors,
         Dictionary<string, long> ErrorKinds, double Throughput, double P50Ms, double P95Ms, double P99Ms, double MaxMs,
         double ServerCpuUsPerReq, double PgCpuUsPerReq, double PgSharePct, double BenchCpuUsPerReq,
-        double ServerPeakRssMb, double ServerHwmMb, string LoadAvgStart, string LoadAvgEnd);
+        double ServerPeakRssMb, double ServerHwmMb, string LoadAvgStart, string LoadAvgEnd,
+        double MachineBusyPct, double IoWaitPct, double StealPct,
+        double? WalBytesPerReq, double? WalFpiPerReq, long? Checkpoints);
 
     public sealed class Bench
     {
@@ -64,6 +66,8 @@ namespace Crowd.OAuth.Bench
         private readonly string _password;
         private readonly HttpClient _http;
         private readonly ProcStats _proc;
+        private readonly NpgsqlDataSource? _pg;
+        private readonly WalStats _wal;
         private readonly List<Browser> _sessions = [];
         private readonly string _label;
         private readonly CancellationToken _ct;
@@ -89,6 +93,8 @@ namespace Crowd.OAuth.Bench
                 AutomaticDecompression = DecompressionMethods.None,
             }) { Timeout = TimeSpan.FromSeconds(30) };
             _proc = new ProcStats(o.Int("server-pid", 0), o.Int("postmaster-pid", 0));
+            _pg = o.Get("pg") is { } pg ? NpgsqlDataSource.Create(pg) : null;
+            _wal = new WalStats(_pg);
             _label = o.Get("label") ?? "baseline";
             var cts = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -179,18 +185,10 @@ namespace Crowd.OAuth.Bench
             }
             if (scenario == "invalid")
             {
-                var kid = ReadKid(workers[0].Pair!.AccessToken);
+                var kid = Forgeries.KidOf(workers[0].Pair!.AccessToken);
                 foreach (var w in workers) w.Forged = Forgeries.Make(kid, 256);
             }
             return workers;
-        }
-
-        private static string ReadKid(string token)
-        {
-            var header = token.Split('.')[0].Replace('-', '+').Replace('_', '/');
-            header = header.PadRight(header.Length + (4 - header.Length % 4) % 4, '=');
-            using var doc = JsonDocument.Parse(Convert.FromBase64String(header));
-            return doc.RootElement.GetProperty("kid").GetString()!;
         }
 
         private async Task<RunResult> MeasureAsync(string scenario, int concurrency, int rep, WorkerState[] workers, double warmup, double duration)
@@ -204,12 +202,16 @@ namespace Crowd.OAuth.Bench
             var errorKinds = new Dictionary<string, long>();
             var loadStart = ProcStats.LoadAverage();
             ProcStats.Snapshot? before = null, after = null;
+            ProcStats.MachineTicks? machineBefore = null, machineAfter = null;
+            WalStats.Reading? walBefore = null, walAfter = null;
             double peakRss = 0;
 
             var sampler = Task.Run(async () =>
             {
                 await DelayUntil(windowStart);
                 before = _proc.Take();
+                machineBefore = ProcStats.MachineTicks.Read();
+                walBefore = await _wal.ReadAsync(_ct);
                 while (Stopwatch.GetTimestamp() < windowEnd && !_ct.IsCancellationRequested)
                 {
                     peakRss = Math.Max(peakRss, _proc.ServerMemory().RssMb);
@@ -217,6 +219,8 @@ namespace Crowd.OAuth.Bench
                 }
                 await DelayUntil(windowEnd);
                 after = _proc.Take();
+                machineAfter = ProcStats.MachineTicks.Read();
+                walAfter = await _wal.ReadAsync(_ct);
                 peakRss = Math.Max(peakRss, _proc.ServerMemory().RssMb);
             });
 
@@ -304,10 +308,15 @@ namespace Crowd.OAuth.Bench
             var mem = _proc.ServerMemory();
             double Pct(double p) => ok == 0 ? 0 : all[Math.Min(ok - 1, (int)Math.Ceiling(p * ok) - 1)] / 1000.0;
             double PerReq(double cpuSeconds) => requests == 0 ? 0 : cpuSeconds * 1e6 / requests;
+            var (busy, iowait, steal) = ProcStats.MachineTicks.Between(machineBefore!, machineAfter!);
+            double? WalPerReq(Func<WalStats.Reading, long> field) =>
+                walBefore is null || walAfter is null || requests == 0 ? null : Math.Round((double)(field(walAfter) - field(walBefore)) / requests, 2);
             return new RunResult(_label, scenario, concurrency, rep, duration, requests, errorCount, errorKinds,
                 ok / duration, Pct(0.50), Pct(0.95), Pct(0.99), ok == 0 ? 0 : all[^1] / 1000.0,
                 PerReq(serverCpu), PerReq(pgCpu), serverCpu + pgCpu == 0 ? 0 : 100 * pgCpu / (serverCpu + pgCpu), PerReq(selfCpu),
-                Math.Round(peakRss, 1), Math.Round(mem.HwmMb, 1), loadStart, ProcStats.LoadAverage());
+                Math.Round(peakRss, 1), Math.Round(mem.HwmMb, 1), loadStart, ProcStats.LoadAverage(),
+                Math.Round(busy, 1), Math.Round(iowait, 1), Math.Round(steal, 1),
+                WalPerReq(r => r.Bytes), WalPerReq(r => r.FullPageImages), walBefore is null || walAfter is null ? null : walAfter.Checkpoints - walBefore.Checkpoints);
         }
 
         private static async Task DelayUntil(long timestamp)
@@ -320,6 +329,15 @@ namespace Crowd.OAuth.Bench
     /// <summary>Well-formed HS256-looking JWS that must be refused: half a wrong signature under the real kid, half unknown kids.</summary>
     public static class Forgeries
     {
+        /// <summary>The kid in a JWS's protected header.</summary>
+        public static string KidOf(string token)
+        {
+            var header = token.Split('.')[0].Replace('-', '+').Replace('_', '/');
+            header = header.PadRight(header.Length + (4 - header.Length % 4) % 4, '=');
+            using var doc = JsonDocument.Parse(Convert.FromBase64String(header));
+            return doc.RootElement.GetProperty("kid").GetString()!;
+        }
+
         public static string[] Make(string realKid, int count) => Enumerable.Range(0, count).Select(i =>
         {
             var kid = i % 2 == 0 ? realKid : "k" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
@@ -341,7 +359,7 @@ namespace Crowd.OAuth.Bench
             await using var db = NpgsqlDataSource.Create(pg);
             var myself = new Uri(baseUrl, Browser.MyselfPath);
             var pair = await browser.AuthorizeAsync("USER", ct);
-            var forged = Forgeries.Make(ReadKid(pair.AccessToken), n);
+            var forged = Forgeries.Make(Forgeries.KidOf(pair.AccessToken), n);
 
             async Task Measure(string kind, Func<int, Task> request)
             {
@@ -381,13 +399,6 @@ namespace Crowd.OAuth.Bench
             return results;
         }
 
-        private static string ReadKid(string token)
-        {
-            var header = token.Split('.')[0].Replace('-', '+').Replace('_', '/');
-            header = header.PadRight(header.Length + (4 - header.Length % 4) % 4, '=');
-            using var doc = JsonDocument.Parse(Convert.FromBase64String(header));
-            return doc.RootElement.GetProperty("kid").GetString()!;
-        }
     }
 
     public static class Machine

@@ -8,7 +8,8 @@ namespace Crowd.OAuth.Bench;
 public static class Report
 {
     private sealed record Row(string Label, string Scenario, int Concurrency, int Reps, double Throughput, double P50, double P95, double P99,
-        double Max, long Errors, double ServerCpu, double PgCpu, double PgShare, double Rss, string Load);
+        double Max, long Errors, double ServerCpu, double PgCpu, double PgShare, double Rss, string Load,
+        double Busy, double IoWait, double Steal, double? WalBytes, double? WalFpi, long? Checkpoints);
 
     public static void PrintTable(JsonObject results)
     {
@@ -18,22 +19,25 @@ public static class Report
             .Select(g => new Row(g.Key.Label, g.Key.Scenario, g.Key.Concurrency, g.Count(),
                 Median(g, "Throughput"), Median(g, "P50Ms"), Median(g, "P95Ms"), Median(g, "P99Ms"), Median(g, "MaxMs"),
                 g.Sum(r => (long)r["Errors"]!), Median(g, "ServerCpuUsPerReq"), Median(g, "PgCpuUsPerReq"), Median(g, "PgSharePct"),
-                g.Max(r => (double)r["ServerPeakRssMb"]!), (string)g.First()["LoadAvgStart"]!))
+                g.Max(r => (double)r["ServerPeakRssMb"]!), (string)g.First()["LoadAvgStart"]!,
+                Median(g, "MachineBusyPct"), Median(g, "IoWaitPct"), Median(g, "StealPct"),
+                MedianOrNull(g, "WalBytesPerReq"), MedianOrNull(g, "WalFpiPerReq"),
+                g.Any(r => r["Checkpoints"] is not null) ? g.Sum(r => (long?)r["Checkpoints"] ?? 0) : null))
             .ToList();
 
         var baseline = rows.Where(r => r.Label == rows[0].Label).ToDictionary(r => (r.Scenario, r.Concurrency));
         var sb = new StringBuilder();
         sb.AppendLine();
-        sb.AppendLine($"Medians of {rows.Select(r => r.Reps).DefaultIfEmpty(0).Max()} repetition(s) of {results["durationS"]} s after {results["warmupS"]} s warm-up ({results["firstWarmupS"] ?? results["warmupS"]} s before each first repetition); CPU per request in µs; load = 1/5/15-min load average at the first repetition's start.");
+        sb.AppendLine($"Medians of {rows.Select(r => r.Reps).DefaultIfEmpty(0).Max()} repetition(s) of {results["durationS"]} s after {results["warmupS"]} s warm-up ({results["firstWarmupS"] ?? results["warmupS"]} s before each first repetition); CPU per request in µs; busy/iowait/steal = the machine's CPU over the window; WAL = bytes and full-page images written per request, ckpt = checkpoints started in the repetitions; load = 1/5/15-min load average at the first repetition's start.");
         sb.AppendLine();
-        sb.AppendLine("| run | scenario | conc | req/s | Δ vs first | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU µs/req | PG CPU µs/req | PG share | server peak RSS MB | load |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine("| run | scenario | conc | req/s | Δ vs first | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU µs/req | PG CPU µs/req | PG share | server peak RSS MB | busy/iowait/steal % | WAL B/req | FPI/req | ckpt | load |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in rows)
         {
             var delta = r.Label != rows[0].Label && baseline.TryGetValue((r.Scenario, r.Concurrency), out var b) && b.Throughput > 0
                 ? $"{100 * (r.Throughput / b.Throughput - 1):+0.0;-0.0}%" : "";
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Label} | {r.Scenario} | {r.Concurrency} | {r.Throughput:0} | {delta} | {r.P50:0.00} | {r.P95:0.00} | {r.P99:0.00} | {r.Max:0.0} | {r.Errors} | {r.ServerCpu:0} | {r.PgCpu:0} | {r.PgShare:0}% | {r.Rss:0} | {r.Load} |"));
+                $"| {r.Label} | {r.Scenario} | {r.Concurrency} | {r.Throughput:0} | {delta} | {r.P50:0.00} | {r.P95:0.00} | {r.P99:0.00} | {r.Max:0.0} | {r.Errors} | {r.ServerCpu:0} | {r.PgCpu:0} | {r.PgShare:0}% | {r.Rss:0} | {r.Busy:0}/{r.IoWait:0}/{r.Steal:0} | {Fmt(r.WalBytes)} | {Fmt(r.WalFpi, "0.00")} | {r.Checkpoints?.ToString(CultureInfo.InvariantCulture) ?? "-"} | {r.Load} |"));
         }
         if (results["roundTrips"] is JsonArray trips && trips.Count > 0)
         {
@@ -60,15 +64,40 @@ public static class Report
             var at64 = rows.Where(r => r.Label == label && r.Concurrency == 64).ToList();
             Check($"server working set < 250 MB at concurrency 64 (peak {Fmt(at64.Count == 0 ? null : at64.Max(r => r.Rss))} MB)",
                 at64.Count == 0 ? null : at64.Max(r => r.Rss) < 250);
+            if (label != rows[0].Label)
+            {
+                // The figures must hold at scale: each scenario within 10% of the first run's throughput.
+                foreach (var scenario in new[] { "refresh", "bearer", "code", "invalid" })
+                {
+                    var now = Find(scenario, 16);
+                    if (now is null || !baseline.TryGetValue((scenario, 16), out var first) || first.Throughput <= 0) continue;
+                    var change = 100 * (now.Throughput / first.Throughput - 1);
+                    Check(string.Create(CultureInfo.InvariantCulture, $"{scenario} within 10% of [{rows[0].Label}] ({change:+0.0;-0.0}%)"), change >= -10);
+                }
+            }
+            if (results["roundTrips"] is JsonArray measured)
+            {
+                foreach (var kind in new[] { "refresh", "bearer" })
+                {
+                    var trip = measured.FirstOrDefault(t => (string?)t!["label"] == label && (string?)t["kind"] == kind);
+                    // pg_stat_statements also counts the odd background statement (a throttle read, one DISCARD ALL):
+                    // a hundredth over one per request is that, a second statement per request would be 2.00
+                    if (trip is not null) Check(string.Create(CultureInfo.InvariantCulture, $"{kind}: at most one round trip ({(double)trip["perRequest"]!:0.00} statements per request)"), (double)trip["perRequest"]! < 1.05);
+                }
+            }
         }
         Console.WriteLine(sb.ToString());
     }
 
     private static string Fmt(double? value, string format = "0") => value is null ? "-" : value.Value.ToString(format, CultureInfo.InvariantCulture);
 
+    private static double? MedianOrNull(IEnumerable<JsonObject> runs, string field) =>
+        runs.Any(r => r[field] is not null) ? Median(runs.Where(r => r[field] is not null), field) : null;
+
     private static double Median(IEnumerable<JsonObject> runs, string field)
     {
-        var values = runs.Select(r => (double)r[field]!).Order().ToArray();
+        // older result files lack the newer fields: those count as 0
+        var values = runs.Select(r => (double?)r[field] ?? 0).Order().ToArray();
         return values.Length == 0 ? 0 : values.Length % 2 == 1 ? values[values.Length / 2] : (values[values.Length / 2 - 1] + values[values.Length / 2]) / 2;
     }
 }
