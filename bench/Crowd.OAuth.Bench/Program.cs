@@ -54,7 +54,7 @@ namespace Crowd.OAuth.Bench
         double ServerCpuUsPerReq, double PgCpuUsPerReq, double PgSharePct, double BenchCpuUsPerReq,
         double ServerPeakRssMb, double ServerHwmMb, string LoadAvgStart, string LoadAvgEnd,
         double MachineBusyPct, double IoWaitPct, double StealPct,
-        double? WalBytesPerReq, double? WalFpiPerReq, long? Checkpoints);
+        double? WalBytesPerReq, double? WalFpiPerReq, long? Checkpoints, double? AutovacuumPct);
 
     public sealed class Bench
     {
@@ -67,7 +67,7 @@ namespace Crowd.OAuth.Bench
         private readonly HttpClient _http;
         private readonly ProcStats _proc;
         private readonly NpgsqlDataSource? _pg;
-        private readonly WalStats _wal;
+        private readonly PgStats _pgStats;
         private readonly List<Browser> _sessions = [];
         private readonly string _label;
         private readonly CancellationToken _ct;
@@ -94,7 +94,7 @@ namespace Crowd.OAuth.Bench
             }) { Timeout = TimeSpan.FromSeconds(30) };
             _proc = new ProcStats(o.Int("server-pid", 0), o.Int("postmaster-pid", 0));
             _pg = o.Get("pg") is { } pg ? NpgsqlDataSource.Create(pg) : null;
-            _wal = new WalStats(_pg);
+            _pgStats = new PgStats(_pg);
             _label = o.Get("label") ?? "baseline";
             var cts = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -138,6 +138,11 @@ namespace Crowd.OAuth.Bench
                 foreach (var concurrency in concurrencies)
                 {
                     var workers = await PrepareAsync(scenario, concurrency);
+                    if (_pgStats.Available)
+                    {
+                        var settled = await _pgStats.SettleAsync(_ct);
+                        Console.WriteLine($"bench[{_label}]: {scenario,-8} c={concurrency,-3} database settled (VACUUM ANALYZE of the written tables, CHECKPOINT) in {settled.TotalSeconds:0.0} s");
+                    }
                     for (var rep = 1; rep <= reps && !_ct.IsCancellationRequested; rep++)
                     {
                         var r = await MeasureAsync(scenario, concurrency, rep, workers, rep == 1 ? firstWarmup : warmup, duration);
@@ -203,7 +208,8 @@ namespace Crowd.OAuth.Bench
             var loadStart = ProcStats.LoadAverage();
             ProcStats.Snapshot? before = null, after = null;
             ProcStats.MachineTicks? machineBefore = null, machineAfter = null;
-            WalStats.Reading? walBefore = null, walAfter = null;
+            PgStats.Reading? walBefore = null, walAfter = null;
+            int autovacuumSamples = 0, autovacuumBusy = 0;
             double peakRss = 0;
 
             var sampler = Task.Run(async () =>
@@ -211,16 +217,21 @@ namespace Crowd.OAuth.Bench
                 await DelayUntil(windowStart);
                 before = _proc.Take();
                 machineBefore = ProcStats.MachineTicks.Read();
-                walBefore = await _wal.ReadAsync(_ct);
-                while (Stopwatch.GetTimestamp() < windowEnd && !_ct.IsCancellationRequested)
+                walBefore = await _pgStats.ReadAsync(_ct);
+                for (var tick = 0; Stopwatch.GetTimestamp() < windowEnd && !_ct.IsCancellationRequested; tick++)
                 {
                     peakRss = Math.Max(peakRss, _proc.ServerMemory().RssMb);
+                    if (tick % 5 == 0 && await _pgStats.AutovacuumRunningAsync(_ct) is { } running)
+                    {
+                        autovacuumSamples++;
+                        if (running) autovacuumBusy++;
+                    }
                     await Task.Delay(200);
                 }
                 await DelayUntil(windowEnd);
                 after = _proc.Take();
                 machineAfter = ProcStats.MachineTicks.Read();
-                walAfter = await _wal.ReadAsync(_ct);
+                walAfter = await _pgStats.ReadAsync(_ct);
                 peakRss = Math.Max(peakRss, _proc.ServerMemory().RssMb);
             });
 
@@ -309,14 +320,15 @@ namespace Crowd.OAuth.Bench
             double Pct(double p) => ok == 0 ? 0 : all[Math.Min(ok - 1, (int)Math.Ceiling(p * ok) - 1)] / 1000.0;
             double PerReq(double cpuSeconds) => requests == 0 ? 0 : cpuSeconds * 1e6 / requests;
             var (busy, iowait, steal) = ProcStats.MachineTicks.Between(machineBefore!, machineAfter!);
-            double? WalPerReq(Func<WalStats.Reading, long> field) =>
+            double? WalPerReq(Func<PgStats.Reading, long> field) =>
                 walBefore is null || walAfter is null || requests == 0 ? null : Math.Round((double)(field(walAfter) - field(walBefore)) / requests, 2);
             return new RunResult(_label, scenario, concurrency, rep, duration, requests, errorCount, errorKinds,
                 ok / duration, Pct(0.50), Pct(0.95), Pct(0.99), ok == 0 ? 0 : all[^1] / 1000.0,
                 PerReq(serverCpu), PerReq(pgCpu), serverCpu + pgCpu == 0 ? 0 : 100 * pgCpu / (serverCpu + pgCpu), PerReq(selfCpu),
                 Math.Round(peakRss, 1), Math.Round(mem.HwmMb, 1), loadStart, ProcStats.LoadAverage(),
                 Math.Round(busy, 1), Math.Round(iowait, 1), Math.Round(steal, 1),
-                WalPerReq(r => r.Bytes), WalPerReq(r => r.FullPageImages), walBefore is null || walAfter is null ? null : walAfter.Checkpoints - walBefore.Checkpoints);
+                WalPerReq(r => r.Bytes), WalPerReq(r => r.FullPageImages), walBefore is null || walAfter is null ? null : walAfter.Checkpoints - walBefore.Checkpoints,
+                autovacuumSamples == 0 ? null : Math.Round(100.0 * autovacuumBusy / autovacuumSamples));
         }
 
         private static async Task DelayUntil(long timestamp)

@@ -9,7 +9,7 @@ public static class Report
 {
     private sealed record Row(string Label, string Scenario, int Concurrency, int Reps, double Throughput, double P50, double P95, double P99,
         double Max, long Errors, double ServerCpu, double PgCpu, double PgShare, double Rss, string Load,
-        double Busy, double IoWait, double Steal, double? WalBytes, double? WalFpi, long? Checkpoints);
+        double Busy, double IoWait, double Steal, double? WalBytes, double? WalFpi, long? Checkpoints, double? Autovacuum);
 
     public static void PrintTable(JsonObject results)
     {
@@ -22,22 +22,23 @@ public static class Report
                 g.Max(r => (double)r["ServerPeakRssMb"]!), (string)g.First()["LoadAvgStart"]!,
                 Median(g, "MachineBusyPct"), Median(g, "IoWaitPct"), Median(g, "StealPct"),
                 MedianOrNull(g, "WalBytesPerReq"), MedianOrNull(g, "WalFpiPerReq"),
-                g.Any(r => r["Checkpoints"] is not null) ? g.Sum(r => (long?)r["Checkpoints"] ?? 0) : null))
+                g.Any(r => r["Checkpoints"] is not null) ? g.Sum(r => (long?)r["Checkpoints"] ?? 0) : null,
+                MedianOrNull(g, "AutovacuumPct")))
             .ToList();
 
         var baseline = rows.Where(r => r.Label == rows[0].Label).ToDictionary(r => (r.Scenario, r.Concurrency));
         var sb = new StringBuilder();
         sb.AppendLine();
-        sb.AppendLine($"Medians of {rows.Select(r => r.Reps).DefaultIfEmpty(0).Max()} repetition(s) of {results["durationS"]} s after {results["warmupS"]} s warm-up ({results["firstWarmupS"] ?? results["warmupS"]} s before each first repetition); CPU per request in µs; busy/iowait/steal = the machine's CPU over the window; WAL = bytes and full-page images written per request, ckpt = checkpoints started in the repetitions; load = 1/5/15-min load average at the first repetition's start.");
+        sb.AppendLine($"Medians of {rows.Select(r => r.Reps).DefaultIfEmpty(0).Max()} repetition(s) of {results["durationS"]} s after {results["warmupS"]} s warm-up ({results["firstWarmupS"] ?? results["warmupS"]} s before each first repetition); CPU per request in µs; busy/iowait/steal = the machine's CPU over the window; WAL = bytes and full-page images written per request, ckpt = checkpoints started in the repetitions, autovac = share of the window an autovacuum worker ran (each scenario starts after VACUUM ANALYZE and CHECKPOINT); load = 1/5/15-min load average at the first repetition's start.");
         sb.AppendLine();
-        sb.AppendLine("| run | scenario | conc | req/s | Δ vs first | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU µs/req | PG CPU µs/req | PG share | server peak RSS MB | busy/iowait/steal % | WAL B/req | FPI/req | ckpt | load |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine("| run | scenario | conc | req/s | Δ vs first | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU µs/req | PG CPU µs/req | PG share | server peak RSS MB | busy/iowait/steal % | WAL B/req | FPI/req | ckpt | autovac | load |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var r in rows)
         {
             var delta = r.Label != rows[0].Label && baseline.TryGetValue((r.Scenario, r.Concurrency), out var b) && b.Throughput > 0
                 ? $"{100 * (r.Throughput / b.Throughput - 1):+0.0;-0.0}%" : "";
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Label} | {r.Scenario} | {r.Concurrency} | {r.Throughput:0} | {delta} | {r.P50:0.00} | {r.P95:0.00} | {r.P99:0.00} | {r.Max:0.0} | {r.Errors} | {r.ServerCpu:0} | {r.PgCpu:0} | {r.PgShare:0}% | {r.Rss:0} | {r.Busy:0}/{r.IoWait:0}/{r.Steal:0} | {Fmt(r.WalBytes)} | {Fmt(r.WalFpi, "0.00")} | {r.Checkpoints?.ToString(CultureInfo.InvariantCulture) ?? "-"} | {r.Load} |"));
+                $"| {r.Label} | {r.Scenario} | {r.Concurrency} | {r.Throughput:0} | {delta} | {r.P50:0.00} | {r.P95:0.00} | {r.P99:0.00} | {r.Max:0.0} | {r.Errors} | {r.ServerCpu:0} | {r.PgCpu:0} | {r.PgShare:0}% | {r.Rss:0} | {r.Busy:0}/{r.IoWait:0}/{r.Steal:0} | {Fmt(r.WalBytes)} | {Fmt(r.WalFpi, "0.00")} | {r.Checkpoints?.ToString(CultureInfo.InvariantCulture) ?? "-"} | {(r.Autovacuum is { } av ? $"{av:0}%" : "-")} | {r.Load} |"));
         }
         if (results["roundTrips"] is JsonArray trips && trips.Count > 0)
         {
