@@ -91,7 +91,7 @@ conn="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=crowdoauth"
 # The server as scripts/run.sh starts it, but Release, Production environment (so Secure cookies and no
 # developer pages), DevMode for the http loopback BaseUrl, and logging at Warning (see README).
 port=$(free_port $((18000 + RANDOM % 2000)))
-# Tuned for one small box (bench/README.md, "Settings"): the server's pool is sized to PostgreSQL's two
+# Tuned for one small box (bench/README.md, "Settings for one small box"): the server's pool is sized to PostgreSQL's two
 # cores (8 connections rather than the default 100: more only queue inside PostgreSQL and add context
 # switches), and the thread pool does not spin-wait for work (spinning threads take the CPU that
 # PostgreSQL and the other requests need). An operator with the same box would set the same two.
