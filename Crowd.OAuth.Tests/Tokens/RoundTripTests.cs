@@ -61,19 +61,29 @@ public sealed class RoundTripTests : TokenHarnessFixture
         Assert.That(refusedCommands, Is.Empty);
     }
 
-    [Test]
-    [Requirement("SPEC-7-reset")]
-    public async Task Refresh_AfterASecretResetOnAnotherNode_RefusesTheOldSecretAtOnceAndTakesTheNewOne()
+    /// <summary>
+    /// A client created through <paramref name="other"/>'s admin API (another node), refreshed once through
+    /// this node, which therefore knows it; returns that admin, the client and the refreshed pair.
+    /// </summary>
+    private async Task<(HttpClient Admin, SeededClient Client, TokenAnswer Warm)> ClientThisNodeHasSeenAsync(TokenHarness other)
     {
-        await using var other = new TokenHarness();
         var (admin, _) = await AdminApi.AsNewAdminAsync(other.Factory);
         var created = await AdminApi.CreateClientAsync(admin);
         var client = new SeededClient((await AdminApi.StoredAsync(created.GetProperty("clientId").GetString()!))!,
             created.GetProperty("clientSecret").GetString());
         var user = await Seed.UserAsync();
         var tokens = await Api.ObtainTokensAsync(client, user);
-        var warm = await Api.RefreshAsync(client, tokens.RefreshToken);   // this node now knows the client
+        var warm = await Api.RefreshAsync(client, tokens.RefreshToken);
         Assert.That(warm.Status, Is.EqualTo(HttpStatusCode.OK));
+        return (admin, client, warm);
+    }
+
+    [Test]
+    [Requirement("SPEC-7-reset")]
+    public async Task Refresh_AfterASecretResetOnAnotherNode_RefusesTheOldSecretAtOnceAndTakesTheNewOne()
+    {
+        await using var other = new TokenHarness();
+        var (admin, client, warm) = await ClientThisNodeHasSeenAsync(other);
 
         var reset = await admin.PutAsync($"{AdminApi.Clients}/reset/{client.ClientId}", null);
         var newSecret = (await AdminApi.JsonAsync(reset)).GetProperty("clientSecret").GetString()!;
@@ -89,14 +99,7 @@ public sealed class RoundTripTests : TokenHarnessFixture
     public async Task Refresh_AfterTheClientIsDeletedOnAnotherNode_IsInvalidClientAtOnce()
     {
         await using var other = new TokenHarness();
-        var (admin, _) = await AdminApi.AsNewAdminAsync(other.Factory);
-        var created = await AdminApi.CreateClientAsync(admin);
-        var client = new SeededClient((await AdminApi.StoredAsync(created.GetProperty("clientId").GetString()!))!,
-            created.GetProperty("clientSecret").GetString());
-        var user = await Seed.UserAsync();
-        var tokens = await Api.ObtainTokensAsync(client, user);
-        var warm = await Api.RefreshAsync(client, tokens.RefreshToken);
-        Assert.That(warm.Status, Is.EqualTo(HttpStatusCode.OK));
+        var (admin, client, warm) = await ClientThisNodeHasSeenAsync(other);
 
         Assert.That((await admin.DeleteAsync($"{AdminApi.Clients}/{client.Client.Id}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent).Or.EqualTo(HttpStatusCode.OK));
         var after = await Api.RefreshAsync(client, warm.RefreshToken);
