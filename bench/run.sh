@@ -44,7 +44,7 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 if [ "$micro" = 1 ]; then
   echo "bench: micro-benchmarks (BenchmarkDotNet, short job); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   dotnet run -c Release --project bench/Crowd.OAuth.MicroBench -- --job short --filter '*' \
-    --artifacts "bench/results/micro-$stamp" 2>&1 | tee "bench/results/micro-$stamp.log" | sed -n '/^| *Method/,/^$/p;/Legends/q'
+    --artifacts "bench/results/micro-$stamp" 2>&1 | tee "bench/results/micro-$stamp.log" | sed -n '/^| *Method/,/^$/p'
   echo "bench: full log in bench/results/micro-$stamp.log"
   exit 0
 fi
