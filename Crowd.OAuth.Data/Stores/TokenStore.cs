@@ -1,3 +1,4 @@
+using System.Data;
 using Crowd.OAuth.Core.Auditing;
 using Crowd.OAuth.Core.Grants;
 using Dapper;
@@ -33,7 +34,7 @@ public sealed class TokenStore : ITokenStore
         WHERE g.revoked_at IS NULL AND u.active
         """;
 
-    internal static CommandDefinition FindLiveAccessCommand(byte[] accessHash, DateTimeOffset now, System.Data.IDbTransaction? transaction, CancellationToken cancellationToken) =>
+    internal static CommandDefinition FindLiveAccessCommand(byte[] accessHash, DateTimeOffset now, IDbTransaction? transaction, CancellationToken cancellationToken) =>
         new(FindLiveAccessSql, new { accessHash, now }, transaction, cancellationToken: cancellationToken);
 
     public async Task<AccessTokenInfo?> FindLiveAccessAsync(byte[] accessHash, DateTimeOffset now, CancellationToken cancellationToken)
@@ -78,7 +79,7 @@ public sealed class TokenStore : ITokenStore
         SELECT grant_id AS GrantId, scope AS Scope FROM next
         """;
 
-    internal static CommandDefinition RotateCommand(RotationRequest request, System.Data.IDbTransaction? transaction, CancellationToken cancellationToken)
+    internal static CommandDefinition RotateCommand(RotationRequest request, IDbTransaction? transaction, CancellationToken cancellationToken)
     {
         var next = request.Next;
         return new CommandDefinition(RotateSql, new

@@ -27,8 +27,6 @@ public sealed class PgStats(NpgsqlDataSource? db)
         "VACUUM (ANALYZE) audit_events", "CHECKPOINT",
     ];
 
-    public bool Available => db is not null;
-
     public async Task<Reading?> ReadAsync(CancellationToken ct)
     {
         if (db is null) return null;
@@ -49,12 +47,12 @@ public sealed class PgStats(NpgsqlDataSource? db)
     /// <summary>
     /// What pgbench does before a run, and a checkpoint: the previous scenario's dead rows, stale
     /// statistics and dirty pages are dealt with now rather than by autovacuum and the checkpointer in
-    /// the middle of the next scenario's window. Returns how long it took.
+    /// the middle of the next scenario's window. Returns how long it took; null without a database.
     /// </summary>
-    public async Task<TimeSpan> SettleAsync(CancellationToken ct)
+    public async Task<TimeSpan?> SettleAsync(CancellationToken ct)
     {
+        if (db is null) return null;
         var sw = Stopwatch.StartNew();
-        if (db is null) return sw.Elapsed;
         foreach (var sql in SettleCommands)
         {
             await using var command = db.CreateCommand(sql);

@@ -126,7 +126,7 @@ namespace Crowd.OAuth.Bench
             }
             Console.WriteLine($"bench[{_label}]: {_sessions.Count} sessions logged in through /login in {sw.Elapsed.TotalSeconds:0.0} s");
 
-            if (_o.Int("roundtrip", 0) is > 0 and var n && _o.Get("pg") is { } pg)
+            if (_o.Int("roundtrip", 0) is > 0 and var n && _pg is { } pg)
             {
                 results["roundTrips"] ??= new JsonArray();
                 foreach (var rt in await RoundTrips.MeasureAsync(pg, _sessions[0], _http, _base, n, _label, _ct)) results["roundTrips"]!.AsArray().Add(rt);
@@ -138,9 +138,8 @@ namespace Crowd.OAuth.Bench
                 foreach (var concurrency in concurrencies)
                 {
                     var workers = await PrepareAsync(scenario, concurrency);
-                    if (_pgStats.Available)
+                    if (await _pgStats.SettleAsync(_ct) is { } settled)
                     {
-                        var settled = await _pgStats.SettleAsync(_ct);
                         Console.WriteLine($"bench[{_label}]: {scenario,-8} c={concurrency,-3} database settled (VACUUM ANALYZE of the written tables, CHECKPOINT) in {settled.TotalSeconds:0.0} s");
                     }
                     for (var rep = 1; rep <= reps && !_ct.IsCancellationRequested; rep++)
@@ -365,10 +364,9 @@ namespace Crowd.OAuth.Bench
     /// </summary>
     public static class RoundTrips
     {
-        public static async Task<List<JsonNode>> MeasureAsync(string pg, Browser browser, HttpClient http, Uri baseUrl, int n, string label, CancellationToken ct)
+        public static async Task<List<JsonNode>> MeasureAsync(NpgsqlDataSource db, Browser browser, HttpClient http, Uri baseUrl, int n, string label, CancellationToken ct)
         {
             var results = new List<JsonNode>();
-            await using var db = NpgsqlDataSource.Create(pg);
             var myself = new Uri(baseUrl, Browser.MyselfPath);
             var pair = await browser.AuthorizeAsync("USER", ct);
             var forged = Forgeries.Make(Forgeries.KidOf(pair.AccessToken), n);
